@@ -1,0 +1,28 @@
+# The two commands in README.md: `make demo` and `make test`. Both install what is missing first.
+SHELL := /bin/bash
+FILE ?=
+REPORT ?= out/report.json
+
+.PHONY: demo test setup bench
+
+setup:
+	@bash scripts/setup.sh
+
+demo: setup
+	swift build -c release --product playhead
+	.build/release/playhead models pull
+	@sample="$(FILE)"; [ -n "$$sample" ] || sample="$$(bash scripts/sample.sh)"; \
+	  mkdir -p "$$(dirname "$(REPORT)")" && \
+	  .build/release/playhead analyze "$$sample" --features faces --json "$(REPORT)" && \
+	  echo "report: $(abspath $(REPORT))"
+
+test: setup
+	swift build --build-tests
+	.build/debug/playhead models pull
+	swift test --skip-build
+
+bench: setup
+	swift build -c release --product playhead
+	.build/release/playhead models pull
+	.build/release/playhead bench decode
+	.build/release/playhead bench inference

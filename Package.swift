@@ -1,0 +1,65 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// `scripts/setup.sh` installs the OpenVINO wheel and writes `.deps/` (headers, a pkg-config file and a
+// link to the wheel's libraries); SwiftPM accepts an absolute path to that `.pc` file.
+let deps = Context.packageDirectory + "/.deps"
+// SwiftPM drops `-rpath` from `.pc` files, so the rpath is set on the targets that link OpenVINO;
+// the binary then runs without LD_LIBRARY_PATH.
+let openVINORuntimeRPath: [LinkerSetting] = [
+    .unsafeFlags(["-Xlinker", "-rpath", "-Xlinker", deps + "/openvino/runtime"]),
+]
+
+let package = Package(
+    name: "Playhead",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "playhead", targets: ["playhead"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CFFmpeg",
+            pkgConfig: "libavformat libavcodec libswscale libswresample libavutil",
+            providers: [.apt(["libavformat-dev", "libavcodec-dev", "libswscale-dev", "libswresample-dev", "libavutil-dev"])]
+        ),
+        .systemLibrary(name: "COpenVINO", pkgConfig: deps + "/pkgconfig/openvino.pc"),
+        .target(
+            name: "PlayheadCore",
+            dependencies: [.product(name: "Crypto", package: "swift-crypto")]
+        ),
+        .target(
+            name: "MediaIO",
+            dependencies: ["CFFmpeg", "PlayheadCore", .product(name: "Logging", package: "swift-log")]
+        ),
+        .target(
+            name: "Inference",
+            dependencies: ["COpenVINO", "PlayheadCore", .product(name: "Logging", package: "swift-log")],
+            linkerSettings: openVINORuntimeRPath
+        ),
+        .target(
+            name: "Analyzers",
+            dependencies: ["PlayheadCore", "MediaIO", "Inference", .product(name: "Logging", package: "swift-log")]
+        ),
+        .executableTarget(
+            name: "playhead",
+            dependencies: [
+                "PlayheadCore", "MediaIO", "Inference", "Analyzers",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            linkerSettings: openVINORuntimeRPath
+        ),
+        // Generates test media with the ffmpeg CLI (lavfi, drawtext, espeak-ng) and caches it; shared by the test targets.
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .testTarget(name: "PlayheadCoreTests", dependencies: ["PlayheadCore"]),
+        .testTarget(name: "MediaIOTests", dependencies: ["MediaIO", "PlayheadCore", "TestSupport"]),
+        .testTarget(name: "InferenceTests", dependencies: ["Inference", "PlayheadCore"], linkerSettings: openVINORuntimeRPath),
+        .testTarget(name: "AnalyzersTests", dependencies: ["Analyzers", "MediaIO", "Inference", "PlayheadCore", "TestSupport"], linkerSettings: openVINORuntimeRPath),
+    ],
+    swiftLanguageModes: [.v6]
+)
