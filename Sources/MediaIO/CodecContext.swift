@@ -1,0 +1,50 @@
+import CFFmpeg
+import PlayheadCore
+
+/// Owns an opened decoder `AVCodecContext` for one stream.
+final class CodecContext {
+    let pointer: UnsafeMutablePointer<AVCodecContext>
+
+    /// Opens a decoder for `stream`. `threads` 0 lets FFmpeg pick (one per core).
+    init(decoderFor stream: UnsafeMutablePointer<AVStream>, threads: Int32 = 0, path: String) throws {
+        let parameters = stream.pointee.codecpar!
+        guard let codec = avcodec_find_decoder(parameters.pointee.codec_id) else {
+            let name = String(cString: avcodec_get_name(parameters.pointee.codec_id))
+            throw PlayheadError(.unsupportedFormat, "\(path): no decoder for codec '\(name)' in this FFmpeg build")
+        }
+        guard let context = avcodec_alloc_context3(codec) else { throw PlayheadError(.internal, "avcodec_alloc_context3: out of memory") }
+        pointer = context
+        try check(avcodec_parameters_to_context(context, parameters), "copying codec parameters of \(path)", code: .corruptMedia)
+        context.pointee.thread_count = threads
+        context.pointee.pkt_timebase = stream.pointee.time_base
+        try check(avcodec_open2(context, codec, nil), "opening the \(String(cString: codec.pointee.name)) decoder for \(path)", code: .corruptMedia)
+    }
+
+    /// Sends a packet (nil = drain). EAGAIN is not an error: the caller must receive frames first.
+    func send(_ packet: Packet?) throws -> Bool {
+        let status = avcodec_send_packet(pointer, packet?.pointer)
+        if status == ph_averror_eagain() || status == ph_averror_eof() { return false }
+        try check(status, "decoding a packet")
+        return true
+    }
+
+    enum Received { case frame, needInput, endOfStream }
+
+    func receive(into frame: Frame) throws -> Received {
+        let status = avcodec_receive_frame(pointer, frame.pointer)
+        if status == ph_averror_eagain() { return .needInput }
+        if status == ph_averror_eof() { return .endOfStream }
+        try check(status, "decoding a frame")
+        return .frame
+    }
+
+    func flush() { avcodec_flush_buffers(pointer) }
+
+    deinit {
+        var context: UnsafeMutablePointer<AVCodecContext>? = pointer
+        avcodec_free_context(&context)
+    }
+}
+
+@available(*, unavailable)
+extension CodecContext: Sendable {}

@@ -1,0 +1,162 @@
+import CFFmpeg
+import PlayheadCore
+
+/// Decodes the primary video stream of a file frame by frame, with frame-accurate seeking.
+///
+/// Not thread-safe: confine one decoder to one task. `frames(...)` wraps it as an `AsyncSequence`.
+public final class VideoDecoder {
+    /// Facts about the file, probed when the decoder opened it.
+    public let info: MediaInfo
+    private let format: FormatContext
+    private let codec: CodecContext
+    private let stream: UnsafeMutablePointer<AVStream>
+    private let scaler: Scaler
+    private let packet: Packet
+    private let frame: Frame
+    private let timeBase: Rational
+    private let frameRate: Rational
+    private let startPTS: Int64
+    private var draining = false
+    private var sampler: FrameSampler
+    /// Frames earlier than this are decoded and dropped (after a seek to a non-keyframe).
+    private var discardBefore: MediaTime?
+
+    /// Opens `path` for decoding into `format`, sampling frames by `sampling`.
+    ///
+    /// - Throws: `PlayheadError` `.noVideoStream` for audio-only files, `.invalidArgument` for an
+    ///   impossible output size, and the open errors of `MediaProbe.probe`.
+    public init(path: String, format frameFormat: FrameFormat = .rgb24, sampling: FrameSampling = .all, threads: Int = 0) throws {
+        try frameFormat.validate()
+        format = try FormatContext(path: path)
+        info = MediaProbe.info(of: format)
+        guard let stream = format.bestStream(AVMEDIA_TYPE_VIDEO), let video = info.video else {
+            throw PlayheadError(.noVideoStream, "\(path) has no video stream (streams: \(info.streams.map(\.type).joined(separator: ", ")))")
+        }
+        guard video.width > 0, video.height > 0 else {
+            throw PlayheadError(.corruptMedia, "\(path): the video stream has no frame size")
+        }
+        self.stream = stream
+        // Only the chosen stream is demuxed into packets we look at; skip the rest cheaply.
+        for other in format.streams where other != stream { other.pointee.discard = AVDISCARD_ALL }
+        codec = try CodecContext(decoderFor: stream, threads: Int32(threads), path: path)
+        if sampling == .keyframes { codec.pointer.pointee.skip_frame = AVDISCARD_NONKEY }
+        scaler = try Scaler(format: frameFormat)
+        packet = try Packet()
+        frame = try Frame()
+        timeBase = video.timeBase
+        frameRate = video.frameRate
+        startPTS = stream.pointee.start_time == ph_av_nopts_value() ? 0 : stream.pointee.start_time
+        sampler = FrameSampler(sampling: sampling, frameRate: frameRate)
+    }
+
+    /// The exact time of frame `index` at the stream's frame rate.
+    public func time(ofFrame index: Int64) -> MediaTime { MediaTime(frame: index, frameRate: frameRate) }
+
+    /// Positions the decoder so the next frame returned is the first one at or after `time`.
+    ///
+    /// Seeks to the keyframe at or before `time` and decodes forward, discarding frames before it, so the
+    /// frame reached is bit-identical to the one reached by decoding from the start.
+    public func seek(to time: MediaTime) throws {
+        var backoff = MediaTime.zero
+        for _ in 0..<4 {
+            let target = max(time - backoff, .zero)
+            let pts = startPTS + target.converted(to: timeBase.denominator).value / max(timeBase.numerator, 1)
+            try check(av_seek_frame(format.pointer, stream.pointee.index, pts, AVSEEK_FLAG_BACKWARD), "seeking to \(time.seconds) s in \(format.path)")
+            codec.flush()
+            draining = false
+            // Some containers land on a keyframe after the target; step further back until we are at or before it.
+            guard let first = try decodeNext() else { break }
+            if first.time <= time || target == .zero {
+                discardBefore = time
+                pending = first
+                sampler.start(at: time)
+                return
+            }
+            backoff = backoff + MediaTime(value: 1, timescale: 1) + backoff
+        }
+        discardBefore = time
+        pending = nil
+        sampler.start(at: time)
+    }
+
+    private var pending: (time: MediaTime, index: Int64)?
+
+    /// Decodes and converts the next frame that passes sampling; nil at the end of the stream.
+    public func nextFrame() throws -> VideoFrame? {
+        while true {
+            let decoded: (time: MediaTime, index: Int64)
+            if let pending {
+                decoded = pending
+                self.pending = nil
+            } else {
+                guard let next = try decodeNext() else { return nil }
+                decoded = next
+            }
+            if let discardBefore, decoded.time < discardBefore { continue }
+            discardBefore = nil
+            guard sampler.accept(decoded.time) else { continue }
+            return try scaler.convert(frame, index: decoded.index, time: decoded.time)
+        }
+    }
+
+    /// Decodes the next raw frame into `frame`; returns its time and index.
+    private func decodeNext() throws -> (time: MediaTime, index: Int64)? {
+        while true {
+            if format.cancellation.isSet { throw PlayheadError(.cancelled, "decoding \(format.path) was cancelled") }
+            frame.unref()
+            let received: CodecContext.Received
+            do {
+                received = try codec.receive(into: frame)
+            } catch let error as PlayheadError where error.code == .decodeFailed {
+                throw PlayheadError(.corruptMedia, "\(format.path) is damaged or truncated: \(error.message)")
+            }
+            switch received {
+            case .frame:
+                return stamp(frame)
+            case .endOfStream:
+                return nil
+            case .needInput:
+                if draining { return nil }
+                try feed()
+            }
+        }
+    }
+
+    /// Sends the next packet of our stream to the decoder, or starts draining at end of file.
+    private func feed() throws {
+        while true {
+            packet.unref()
+            guard try format.read(into: packet) else {
+                _ = try codec.send(nil)
+                draining = true
+                return
+            }
+            guard packet.pointer.pointee.stream_index == stream.pointee.index else { continue }
+            do {
+                _ = try codec.send(packet)
+            } catch let error as PlayheadError where error.code == .decodeFailed {
+                throw PlayheadError(.corruptMedia, "\(format.path) is damaged or truncated near \(Double(packet.pointer.pointee.pts - startPTS) * timeBase.doubleValue) s: \(error.message)")
+            }
+            return
+        }
+    }
+
+    private func stamp(_ frame: Frame) -> (time: MediaTime, index: Int64) {
+        var pts = frame.pointer.pointee.best_effort_timestamp
+        if pts == ph_av_nopts_value() { pts = frame.pointer.pointee.pts }
+        if pts == ph_av_nopts_value() { pts = startPTS }
+        let offset = pts - startPTS
+        let time = MediaTime(value: offset * timeBase.numerator, timescale: timeBase.denominator)
+        // index = round(time * fps), in integers.
+        let numerator = offset * timeBase.numerator * frameRate.numerator
+        let denominator = timeBase.denominator * frameRate.denominator
+        let index = (2 * numerator + denominator).quotientAndRemainder(dividingBy: 2 * denominator).quotient
+        return (time, numerator < 0 ? min(index, 0) : index)
+    }
+
+    /// Set from any thread to make the decoder stop at the next frame or blocking read.
+    var cancellationFlag: CancellationFlag { format.cancellation }
+}
+
+@available(*, unavailable)
+extension VideoDecoder: Sendable {}
