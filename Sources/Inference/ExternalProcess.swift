@@ -1,0 +1,97 @@
+import Foundation
+import Synchronization
+
+/// Runs a helper program (pip, python) to completion without blocking a Swift thread.
+enum ExternalProcess {
+    struct Result: Sendable {
+        var status: Int32
+        var standardOutput: String
+        var standardError: String
+
+        /// The last lines of stderr, enough to show why a tool failed without flooding the terminal.
+        var errorTail: String {
+            let lines = standardError.split(separator: "\n", omittingEmptySubsequences: true)
+            return lines.suffix(8).joined(separator: "\n")
+        }
+    }
+
+    /// Runs `executable` with `arguments`; output goes to temporary files (no pipe can fill and stall
+    /// the child). Cancelling the task terminates the child. Failure to launch is `.toolFailed`.
+    static func run(_ executable: String, _ arguments: [String], operation: String) async throws(InferenceError) -> Result {
+        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("playhead-process-\(UUID().uuidString)")
+        do {
+            try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
+        } catch {
+            throw InferenceError(.ioError, operation: operation, message: "cannot create \(scratch.path): \(error.localizedDescription)")
+        }
+        defer { try? FileManager.default.removeItem(at: scratch) }
+        let outURL = scratch.appendingPathComponent("stdout"), errURL = scratch.appendingPathComponent("stderr")
+        FileManager.default.createFile(atPath: outURL.path, contents: nil)
+        FileManager.default.createFile(atPath: errURL.path, contents: nil)
+
+        let out: FileHandle, err: FileHandle
+        do {
+            out = try FileHandle(forWritingTo: outURL)
+            err = try FileHandle(forWritingTo: errURL)
+        } catch {
+            throw InferenceError(.ioError, operation: operation, message: "cannot open output files: \(error.localizedDescription)")
+        }
+        defer {
+            try? out.close()
+            try? err.close()
+        }
+        let process = Process()
+        // A bare name ("python3") is looked up on PATH the way a shell would.
+        if executable.contains("/") {
+            process.executableURL = URL(fileURLWithPath: executable)
+            process.arguments = arguments
+        } else {
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+            process.arguments = [executable] + arguments
+        }
+        process.standardInput = FileHandle.nullDevice
+        process.standardOutput = out
+        process.standardError = err
+        let running = RunningProcess(process)
+        let status = try await withTaskCancellationHandler {
+            await running.run(operation: operation)
+        } onCancel: {
+            running.terminate()
+        }.get()
+        if Task.isCancelled { throw .cancelled(operation) }
+        return Result(
+            status: status,
+            standardOutput: (try? String(contentsOf: outURL, encoding: .utf8)) ?? "",
+            standardError: (try? String(contentsOf: errURL, encoding: .utf8)) ?? "")
+    }
+}
+
+/// A launched child process shared between the waiting task and its cancellation handler.
+// @unchecked Sendable: `Process` is a reference type Foundation does not mark Sendable; this wrapper only
+// calls `run` once (from the task) and `terminate` (thread-safe, a signal) from the cancellation handler.
+private final class RunningProcess: @unchecked Sendable {
+    private let process: Process
+
+    init(_ process: Process) { self.process = process }
+
+    /// Launches the child and suspends until it exits; the status, or `.toolFailed` if it could not start.
+    func run(operation: String) async -> Swift.Result<Int32, InferenceError> {
+        await withCheckedContinuation { continuation in
+            process.terminationHandler = { finished in
+                continuation.resume(returning: .success(finished.terminationStatus))
+            }
+            do {
+                try process.run()
+            } catch {
+                process.terminationHandler = nil
+                continuation.resume(returning: .failure(InferenceError(
+                    .toolFailed, operation: operation,
+                    message: "cannot run \(process.executableURL?.path ?? "?"): \(error.localizedDescription)")))
+            }
+        }
+    }
+
+    func terminate() {
+        if process.isRunning { process.terminate() }
+    }
+}
