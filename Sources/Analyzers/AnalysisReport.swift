@@ -1,0 +1,52 @@
+import MediaIO
+import PlayheadCore
+
+/// The JSON document `playhead analyze` writes (schema in the README). Times in seconds, boxes in source pixels.
+public struct AnalysisReport: Sendable, Codable, Equatable {
+    public struct Media: Sendable, Codable, Equatable {
+        public var id: String
+        public var path: String
+        public var duration: Double?
+        public var fps: Double?
+        public var frameCount: Int64?
+        public var width: Int?
+        public var height: Int?
+
+        enum CodingKeys: String, CodingKey {
+            case id, path, duration, fps, width, height
+            case frameCount = "frame_count"
+        }
+    }
+
+    public struct FaceTrackItem: Sendable, Codable, Equatable {
+        public struct Box: Sendable, Codable, Equatable {
+            public var t, x, y, w, h, score: Double
+        }
+
+        public var track: Int
+        public var start: Double
+        public var end: Double
+        public var boxes: [Box]
+    }
+
+    public var media: Media
+    /// Feature name → "model@version".
+    public var models: [String: String]
+    public var faces: [FaceTrackItem]?
+
+    public init(mediaID: MediaID, info: MediaInfo, models: [String: String], faceTracks: [FaceTrack]?) {
+        media = Media(id: mediaID.hex, path: info.path, duration: info.duration ?? info.video?.duration,
+                      fps: info.video?.frameRate.doubleValue, frameCount: info.video?.frameCount,
+                      width: info.video?.width, height: info.video?.height)
+        self.models = models
+        faces = faceTracks?.map { track in
+            FaceTrackItem(track: track.id, start: track.start.seconds, end: track.end.seconds, boxes: track.samples.map {
+                .init(t: $0.time.seconds, x: rounded($0.box.x), y: rounded($0.box.y), w: rounded($0.box.width), h: rounded($0.box.height),
+                      score: (($0.score * 1000).rounded()) / 1000)
+            })
+        }
+    }
+}
+
+/// Sub-pixel precision is noise; two decimals keep reports readable and diffable.
+private func rounded(_ value: Double) -> Double { (value * 100).rounded() / 100 }

@@ -1,0 +1,78 @@
+import Inference
+import MediaIO
+import PlayheadCore
+
+/// A face found in one frame, in source-frame pixels.
+public struct Face: Sendable, Equatable, Codable {
+    public var box: BoundingBox
+    public var score: Double
+    /// Right eye, left eye, nose tip, mouth, right ear, left ear.
+    public var keypoints: [Point]
+
+    public init(box: BoundingBox, score: Double, keypoints: [Point]) {
+        self.box = box
+        self.score = score
+        self.keypoints = keypoints
+    }
+}
+
+/// Detects faces in frames with BlazeFace through an OpenVINO infer-request pool.
+///
+/// Frames must be decoded in `frameFormat` (letterboxed square NHWC floats in −1…1), which is what the
+/// model was trained on; boxes come back in source pixels through the frame's letterbox mapping.
+public final class FaceDetector: Sendable {
+    public let variant: BlazeFace.Variant
+    /// Model name and version, e.g. "blazeface-full@0.6.0".
+    public let modelID: String
+    public let minScore: Float
+    private let anchors: [BlazeFace.Anchor]
+    private let pool: InferRequestPool
+    private let regressorsIndex: Int
+    private let scoresIndex: Int
+
+    /// Loads the variant from the model repository and compiles it.
+    public init(variant: BlazeFace.Variant = .fullRange, repository: ModelRepository, core: InferenceCore,
+                options: CompileOptions = CompileOptions(hint: .latency), minScore: Float = 0.5, poolSize: Int? = nil) throws {
+        let manifest = try repository.manifest(named: variant.modelName)
+        let model = try core.readModel(path: repository.modelPath(named: variant.modelName))
+        let compiled = try core.compile(model: model, options: options)
+        let anchorCount = BlazeFace.anchors(for: variant).count
+        // The two outputs are told apart by shape: [1, anchors, 16] boxes and [1, anchors, 1] scores.
+        guard let regressors = compiled.outputs.firstIndex(where: { $0.shape.last == 16 && $0.shape.dropLast().last == anchorCount }),
+              let scores = compiled.outputs.firstIndex(where: { $0.shape.last == 1 && $0.shape.dropLast().last == anchorCount }) else {
+            throw PlayheadError(.modelInvalid, "\(variant.modelName) outputs \(compiled.outputs) are not BlazeFace's")
+        }
+        self.variant = variant
+        self.modelID = "\(manifest.name)@\(manifest.version)"
+        self.minScore = minScore
+        self.anchors = BlazeFace.anchors(for: variant)
+        self.regressorsIndex = regressors
+        self.scoresIndex = scores
+        self.pool = try InferRequestPool(model: compiled, size: poolSize)
+    }
+
+    /// The pixels the detector needs: a letterboxed square, NHWC, normalised to −1…1.
+    public var frameFormat: FrameFormat {
+        FrameFormat(width: variant.inputSize, height: variant.inputSize, layout: .float32NHWC, resize: .letterbox(padding: 0),
+                    filter: .bilinear, mean: [0.5, 0.5, 0.5], std: [0.5, 0.5, 0.5])
+    }
+
+    /// Faces in one frame decoded in `frameFormat`.
+    public func detect(_ frame: VideoFrame) async throws -> [Face] {
+        let size = variant.inputSize
+        guard frame.width == size, frame.height == size, frame.layout == .float32NHWC, let pixels = frame.pixels.floats else {
+            throw PlayheadError(.invalidArgument, "face detection needs \(size)x\(size) NHWC float frames (use FaceDetector.frameFormat)")
+        }
+        let outputs = try await pool.infer([try Tensor(shape: [1, size, size, 3], floats: pixels)])
+        let detections = BlazeFace.decode(regressors: try outputs[regressorsIndex].floats(), scores: try outputs[scoresIndex].floats(),
+                                          anchors: anchors, inputSize: size, minScore: minScore)
+        let scale = Double(size)
+        return BlazeFace.weightedNonMaxSuppression(detections).map { detection in
+            let box = BoundingBox(x: detection.box.x * scale, y: detection.box.y * scale,
+                                  width: detection.box.width * scale, height: detection.box.height * scale)
+            return Face(box: frame.mapping.toSource(box).clamped(width: Double(frame.sourceWidth), height: Double(frame.sourceHeight)),
+                        score: Double(detection.score),
+                        keypoints: detection.keypoints.map { frame.mapping.toSource(Point(x: $0.x * scale, y: $0.y * scale)) })
+        }
+    }
+}
