@@ -19,7 +19,6 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
-        .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
     ],
     targets: [
         .systemLibrary(
@@ -28,10 +27,7 @@ let package = Package(
             providers: [.apt(["libavformat-dev", "libavcodec-dev", "libswscale-dev", "libswresample-dev", "libavutil-dev"])]
         ),
         .systemLibrary(name: "COpenVINO", pkgConfig: deps + "/pkgconfig/openvino.pc"),
-        .target(
-            name: "PlayheadCore",
-            dependencies: [.product(name: "Crypto", package: "swift-crypto")]
-        ),
+        .target(name: "PlayheadCore"),
         .target(
             name: "MediaIO",
             dependencies: ["CFFmpeg", "PlayheadCore", .product(name: "Logging", package: "swift-log")]

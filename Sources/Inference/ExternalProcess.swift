@@ -26,11 +26,11 @@ enum ExternalProcess {
         }
         defer { try? FileManager.default.removeItem(at: scratch) }
         let outURL = scratch.appendingPathComponent("stdout"), errURL = scratch.appendingPathComponent("stderr")
-        FileManager.default.createFile(atPath: outURL.path, contents: nil)
-        FileManager.default.createFile(atPath: errURL.path, contents: nil)
-
         let out: FileHandle, err: FileHandle
         do {
+            guard FileManager.default.createFile(atPath: outURL.path, contents: nil),
+                  FileManager.default.createFile(atPath: errURL.path, contents: nil)
+            else { throw CocoaError(.fileWriteUnknown) }
             out = try FileHandle(forWritingTo: outURL)
             err = try FileHandle(forWritingTo: errURL)
         } catch {

@@ -1,4 +1,3 @@
-import Crypto
 import Foundation
 
 /// The identity of a media file: the SHA-256 of its bytes, so the same file added twice is one media.
@@ -48,8 +47,8 @@ public enum SHA256Digest {
                 throw PlayheadError(.ioError, "reading \(path) failed: \(error.localizedDescription)")
             }
             guard let block, !block.isEmpty else { break }
-            hasher.update(data: block)
+            block.withUnsafeBytes { hasher.update($0) }
         }
-        return hasher.finalize().map { String(format: "%02x", $0) }.joined()
+        return SHA256.hexString(hasher.finalize())
     }
 }

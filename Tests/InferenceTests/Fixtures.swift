@@ -1,5 +1,6 @@
 import Foundation
 @testable import Inference
+import Testing
 
 /// Shared state and helpers for the Inference tests. The tests expect `playhead models pull` to have
 /// installed the catalog into `<package root>/models` (the test command runs it first).
@@ -76,6 +77,16 @@ enum Fixtures {
     }
 
     /// The largest |a − b| over two equally long arrays (infinity when the lengths differ).
+    /// Repeats a timing-dependent scenario until it yields its result; `nil` means the machine's
+    /// scheduling decided the race the other way this time. Fails after `attempts` tries.
+    static func untilTheRaceIsWon<T>(attempts: Int = 10, _ scenario: () async throws -> T?) async throws -> T {
+        for _ in 0..<attempts {
+            if let result = try await scenario() { return result }
+        }
+        Issue.record("the scenario lost its race \(attempts) times in a row")
+        throw CancellationError()
+    }
+
     static func maxAbsDifference(_ a: [Float], _ b: [Float]) -> Float {
         guard a.count == b.count else { return .infinity }
         return zip(a, b).reduce(0) { max($0, abs($1.0 - $1.1)) }

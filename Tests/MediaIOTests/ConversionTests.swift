@@ -93,19 +93,25 @@ import Testing
 
     @Test func cancellingTheTaskStopsDecoding() async throws {
         let path = try TestMedia.clip720p(seconds: 10)
-        let gate = AsyncStream<Int>.makeStream()
+        let started = AsyncStream<Void>.makeStream()
+        let resume = AsyncStream<Void>.makeStream()
+        // The decoding task waits after its first frame until the test has cancelled it, so the
+        // outcome never depends on which task a busy machine happens to schedule first.
         let task = Task {
             var count = 0
             for try await _ in VideoFrames(path: path) {
                 count += 1
-                if count == 1 { gate.continuation.yield(count) }
+                if count == 1 {
+                    started.continuation.yield()
+                    for await _ in resume.stream {}
+                }
             }
             return count
         }
-        for await _ in gate.stream { break }
+        for await _ in started.stream { break }
         task.cancel()
-        let result = await task.result
-        switch result {
+        resume.continuation.finish()
+        switch await task.result {
         case .success(let count): Issue.record("decoding finished all \(count) frames despite cancellation")
         case .failure(let error):
             #expect(error is CancellationError || (error as? PlayheadError)?.code == .cancelled)
