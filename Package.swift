@@ -27,7 +27,12 @@ let package = Package(
             providers: [.apt(["libavformat-dev", "libavcodec-dev", "libswscale-dev", "libswresample-dev", "libavutil-dev"])]
         ),
         .systemLibrary(name: "COpenVINO", pkgConfig: deps + "/pkgconfig/openvino.pc"),
-        .target(name: "PlayheadCore"),
+        .target(
+            name: "PlayheadCore",
+            // Hashing (media identity, model verification) is 20x slower unoptimised; the test
+            // command's debug build hashes every installed model on each run.
+            swiftSettings: [.unsafeFlags(["-O"], .when(configuration: .debug))]
+        ),
         .target(
             name: "MediaIO",
             dependencies: ["CFFmpeg", "PlayheadCore", .product(name: "Logging", package: "swift-log")]

@@ -48,7 +48,7 @@ def main():
 
     # Latency: one request, LATENCY hint, synchronous infer; outputs copied (share_outputs=False default).
     _, compiled = compile_model(core, args, "LATENCY")
-    precision = str(compiled.get_property("INFERENCE_PRECISION_HINT"))
+    precision = compiled.get_property("INFERENCE_PRECISION_HINT").get_type_name()
     request = compiled.create_infer_request()
     for _ in range(args.warmup):
         request.infer({0: data})

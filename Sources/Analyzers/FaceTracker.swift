@@ -17,22 +17,30 @@ public struct FaceTrack: Sendable, Equatable, Codable {
 
 /// Links per-frame faces into tracks by greedy IoU matching, closing a track after a gap.
 ///
+/// Only confirmed tracks are reported: seen in at least `minSamples` frames (SORT's "min hits"),
+/// because a detector's false positives on texture flicker for a frame or two while a real face
+/// persists. Media with fewer sampled frames than that (a still image) need a face in every frame.
 /// Frames must arrive in time order. A pure state machine: no I/O, tested on its own.
 public struct FaceTracker: Sendable {
     public let iouThreshold: Double
     /// A track not matched for longer than this is closed.
     public let maxGap: MediaTime
+    /// Detections a track needs before it is reported.
+    public let minSamples: Int
+    private var frames = 0
     private var open: [FaceTrack] = []
     private var closed: [FaceTrack] = []
     private var nextID = 0
 
-    public init(iouThreshold: Double = 0.3, maxGap: MediaTime = MediaTime(value: 1, timescale: 2)) {
+    public init(iouThreshold: Double = 0.3, maxGap: MediaTime = MediaTime(value: 1, timescale: 2), minSamples: Int = 3) {
         self.iouThreshold = iouThreshold
         self.maxGap = maxGap
+        self.minSamples = max(minSamples, 1)
     }
 
     /// Adds the faces seen at `time`.
     public mutating func update(time: MediaTime, faces: [Face]) {
+        frames += 1
         let expired = open.filter { time - $0.end > maxGap }
         closed.append(contentsOf: expired)
         open.removeAll { time - $0.end > maxGap }
@@ -58,8 +66,13 @@ public struct FaceTracker: Sendable {
         }
     }
 
-    /// All tracks, open and closed, ordered by id.
+    /// The confirmed tracks, open and closed, in order of appearance and numbered from 0.
     public func tracks() -> [FaceTrack] {
-        (closed + open).sorted { $0.id < $1.id }
+        let needed = min(minSamples, frames)
+        return (closed + open)
+            .filter { $0.samples.count >= needed }
+            .sorted { $0.id < $1.id }
+            .enumerated()
+            .map { index, track in FaceTrack(id: index, samples: track.samples) }
     }
 }

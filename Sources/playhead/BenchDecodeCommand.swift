@@ -18,7 +18,7 @@ struct BenchDecodeCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await reportingErrors {
-            let path = try file ?? generatedClip()
+            let path = if let file { file } else { try await generatedClip() }
             let info = try MediaProbe.probe(path)
             guard let video = info.video else { throw PlayheadError(.noVideoStream, "\(path) has no video") }
             print("input: \(path) — \(video.codec) \(video.width)x\(video.height) @ \(video.frameRate) fps, \(video.frameCount) frames")
@@ -26,7 +26,7 @@ struct BenchDecodeCommand: AsyncParsableCommand {
             var ours: [Double] = [], theirs: [Double] = []
             for round in 1...max(rounds, 1) {
                 let a = try await playhead(path)
-                let b = try ffmpeg(path)
+                let b = try await ffmpeg(path)
                 ours.append(a.fps)
                 theirs.append(b.fps)
                 print(String(format: "round %d: playhead %7.1f frames/s (%d frames)   ffmpeg %7.1f frames/s (%d frames)", round, a.fps, a.frames, b.fps, b.frames))
@@ -44,24 +44,24 @@ struct BenchDecodeCommand: AsyncParsableCommand {
         return (Double(frames) / ((clock.now - start) / .seconds(1)), frames)
     }
 
-    private func ffmpeg(_ path: String) throws -> (fps: Double, frames: Int) {
+    private func ffmpeg(_ path: String) async throws -> (fps: Double, frames: Int) {
         let clock = ContinuousClock()
         let start = clock.now
-        try runTool("ffmpeg", ["-nostdin", "-hide_banner", "-v", "error", "-stats_period", "100", "-i", path,
+        try await runTool("ffmpeg", ["-nostdin", "-hide_banner", "-v", "error", "-stats_period", "100", "-i", path,
                                             "-vf", "scale=\(size):\(size)", "-f", "rawvideo", "-pix_fmt", "rgb24", "-y", "/dev/null"])
         let elapsed = (clock.now - start) / .seconds(1)
         let frames = try MediaProbe.probe(path).video?.frameCount ?? 0
         return (Double(frames) / elapsed, Int(frames))
     }
 
-    private func generatedClip() throws -> String {
+    private func generatedClip() async throws -> String {
         let directory = FileManager.default.currentDirectoryPath + "/.cache/bench"
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let path = "\(directory)/bench_720p30_\(seconds)s.mp4"
         if FileManager.default.fileExists(atPath: path) { return path }
         print("generating \(path) …")
         // Film-like grain keeps the bitrate (and decode cost) closer to camera footage than a clean test pattern.
-        _ = try runTool("ffmpeg", ["-nostdin", "-v", "error", "-f", "lavfi", "-i", "testsrc2=size=1280x720:rate=30,noise=alls=12:allf=t",
+        try await runTool("ffmpeg", ["-nostdin", "-v", "error", "-f", "lavfi", "-i", "testsrc2=size=1280x720:rate=30,noise=alls=12:allf=t",
                                    "-t", "\(seconds)", "-c:v", "libx264", "-preset", "medium", "-crf", "23", "-pix_fmt", "yuv420p",
                                    "-y", path + ".tmp.mp4"])
         try FileManager.default.moveItem(atPath: path + ".tmp.mp4", toPath: path)
@@ -75,21 +75,10 @@ func median(_ values: [Double]) -> Double {
     return sorted.count % 2 == 1 ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
 }
 
-/// Runs a program from PATH and returns its stdout; a non-zero exit becomes `.toolFailed` with stderr's tail.
-@discardableResult
-func runTool(_ program: String, _ arguments: [String]) throws -> String {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    process.arguments = [program] + arguments
-    let output = Pipe(), errors = Pipe()
-    process.standardOutput = output
-    process.standardError = errors
-    do { try process.run() } catch { throw PlayheadError(.toolFailed, "cannot run \(program): \(error.localizedDescription)") }
-    let out = output.fileHandleForReading.readDataToEndOfFile()
-    let err = errors.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    guard process.terminationStatus == 0 else {
-        throw PlayheadError(.toolFailed, "\(program) exited with \(process.terminationStatus): \(String(decoding: err.suffix(500), as: UTF8.self))")
+/// Runs a program from PATH to completion; a non-zero exit becomes `.toolFailed` with stderr's tail.
+func runTool(_ program: String, _ arguments: [String]) async throws {
+    let result = try await ExternalProcess.run(program, arguments, operation: "run \(program)")
+    guard result.status == 0 else {
+        throw PlayheadError(.toolFailed, "\(program) exited with \(result.status): \(result.errorTail)")
     }
-    return String(decoding: out, as: UTF8.self)
 }

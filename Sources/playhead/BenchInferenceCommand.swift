@@ -29,6 +29,9 @@ struct BenchInferenceCommand: AsyncParsableCommand {
     @Option(name: .customLong("duration-s"), help: "Seconds of each throughput measurement.")
     var durationSeconds = 3.0
 
+    @Option(help: "Rounds of each contender, alternating; medians are reported.")
+    var rounds = 3
+
     @Option(help: "Python interpreter with the openvino package (default: $PLAYHEAD_PYTHON, else .venv/bin/python, else python3).")
     var python: String?
 
@@ -36,8 +39,8 @@ struct BenchInferenceCommand: AsyncParsableCommand {
     var script: String?
 
     func validate() throws {
-        guard iterations >= 1, warmup >= 0, durationSeconds > 0 else {
-            throw ValidationError("--iterations must be ≥ 1, --warmup ≥ 0 and --duration-s > 0")
+        guard iterations >= 1, warmup >= 0, durationSeconds > 0, rounds >= 1 else {
+            throw ValidationError("--iterations and --rounds must be ≥ 1, --warmup ≥ 0 and --duration-s > 0")
         }
     }
 
@@ -58,7 +61,7 @@ struct BenchInferenceCommand: AsyncParsableCommand {
         let core = try InferenceCore()
         print("OpenVINO \(try InferenceCore.version); devices \(try core.availableDevices().joined(separator: ", "))")
         print("latency: LATENCY hint, batch 1, \(warmup) warm-up + \(iterations) timed; throughput: THROUGHPUT hint, optimal requests, \(durationSeconds) s")
-        print("precision: device default in both contenders\n")
+        print("precision: device default in both contenders; \(rounds) alternating rounds, medians\n")
 
         var rows: [[String]] = []
         for name in modelNames {
@@ -73,11 +76,15 @@ struct BenchInferenceCommand: AsyncParsableCommand {
             try input.withUnsafeBytes { try Data($0).write(to: inputFile) }
             defer { try? FileManager.default.removeItem(at: inputFile) }
 
-            print("\(name) \(shape): Swift…")
-            let swift = try await measureSwift(core: core, path: path, shape: shape, input: input)
-            print("\(name) \(shape): Python…")
-            let peer = try await runPython(python: python, script: script, model: path, shape: shape, input: inputFile.path)
-
+            var swiftRounds: [Figures] = [], peerRounds: [Figures] = []
+            // Alternate the contenders so a noisy neighbour on this shared machine hits both.
+            for round in 1...rounds {
+                print("\(name) \(shape) round \(round)/\(rounds): Swift…")
+                swiftRounds.append(try await measureSwift(core: core, path: path, shape: shape, input: input))
+                print("\(name) \(shape) round \(round)/\(rounds): Python…")
+                peerRounds.append(try await runPython(python: python, script: script, model: path, shape: shape, input: inputFile.path))
+            }
+            let swift = Figures.median(swiftRounds), peer = Figures.median(peerRounds)
             let label = "\(name) [\(swift.precision)/\(peer.precision)]"
             rows.append([label, "latency p50 ms", format(swift.p50), format(peer.p50), ratio(swift.p50, peer.p50), overhead(swift.p50 / peer.p50)])
             rows.append(["", "latency p95 ms", format(swift.p95), format(peer.p95), ratio(swift.p95, peer.p95), overhead(swift.p95 / peer.p95)])
@@ -97,6 +104,13 @@ struct BenchInferenceCommand: AsyncParsableCommand {
         var p95: Double
         var throughput: Double
         var requests: Int
+
+        /// Per-metric medians over rounds.
+        static func median(_ rounds: [Figures]) -> Figures {
+            Figures(
+                precision: rounds[0].precision, p50: playhead.median(rounds.map(\.p50)), p95: playhead.median(rounds.map(\.p95)),
+                throughput: playhead.median(rounds.map(\.throughput)), requests: rounds[0].requests)
+        }
     }
 
     private func measureSwift(core: InferenceCore, path: String, shape: [Int], input: [Float]) async throws -> Figures {
@@ -161,11 +175,11 @@ struct BenchInferenceCommand: AsyncParsableCommand {
             script, "--model", model, "--shape", shape.map(String.init).joined(separator: ","), "--input", input,
             "--iterations", String(iterations), "--warmup", String(warmup), "--duration-s", String(durationSeconds),
         ]
-        let (status, output, errorOutput) = try await runProcess(python, arguments)
-        guard status == 0 else {
-            let tail = errorOutput.split(separator: "\n").suffix(6).joined(separator: "\n")
-            throw PlayheadError(.toolFailed, "\(python) \(script) exited with status \(status): \(tail)")
+        let result = try await ExternalProcess.run(python, arguments, operation: "run \(script)")
+        guard result.status == 0 else {
+            throw PlayheadError(.toolFailed, "\(python) \(script) exited with status \(result.status): \(result.errorTail)")
         }
+        let output = result.standardOutput
         struct Report: Decodable {
             struct Latency: Decodable { var p50: Double; var p95: Double }
             struct Throughput: Decodable { var per_s: Double; var requests: Int }
@@ -232,39 +246,4 @@ private extension Duration {
         let (seconds, attoseconds) = components
         return Double(seconds) * 1000 + Double(attoseconds) / 1e15
     }
-}
-
-/// Runs a program to completion without blocking a Swift thread; returns status, stdout and stderr.
-private func runProcess(_ executable: String, _ arguments: [String]) async throws -> (Int32, String, String) {
-    let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("playhead-bench-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
-    defer { try? FileManager.default.removeItem(at: scratch) }
-    let outURL = scratch.appendingPathComponent("out"), errURL = scratch.appendingPathComponent("err")
-    FileManager.default.createFile(atPath: outURL.path, contents: nil)
-    FileManager.default.createFile(atPath: errURL.path, contents: nil)
-    let out = try FileHandle(forWritingTo: outURL), err = try FileHandle(forWritingTo: errURL)
-    defer {
-        try? out.close()
-        try? err.close()
-    }
-    let process = Process()
-    if executable.contains("/") {
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-    } else {
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = [executable] + arguments
-    }
-    process.standardOutput = out
-    process.standardError = err
-    let status: Int32 = try await withCheckedThrowingContinuation { continuation in
-        process.terminationHandler = { continuation.resume(returning: $0.terminationStatus) }
-        do {
-            try process.run()
-        } catch {
-            process.terminationHandler = nil
-            continuation.resume(throwing: PlayheadError(.toolFailed, "cannot run \(executable): \(error.localizedDescription)"))
-        }
-    }
-    return (status, (try? String(contentsOf: outURL, encoding: .utf8)) ?? "", (try? String(contentsOf: errURL, encoding: .utf8)) ?? "")
 }

@@ -52,7 +52,7 @@ import Testing
     func t(_ tenths: Int64) -> MediaTime { MediaTime(value: tenths, timescale: 10) }
 
     @Test func linksOverlappingFacesAndSplitsOnGaps() {
-        var tracker = FaceTracker(iouThreshold: 0.3, maxGap: MediaTime(value: 1, timescale: 2))
+        var tracker = FaceTracker(iouThreshold: 0.3, maxGap: MediaTime(value: 1, timescale: 2), minSamples: 1)
         tracker.update(time: t(0), faces: [face(0), face(100)])
         tracker.update(time: t(2), faces: [face(2), face(101)])
         tracker.update(time: t(4), faces: [face(4)])
@@ -65,11 +65,24 @@ import Testing
     }
 
     @Test func eachFaceJoinsAtMostOneTrack() {
-        var tracker = FaceTracker()
+        var tracker = FaceTracker(minSamples: 1)
         tracker.update(time: t(0), faces: [face(0), face(3)])
         tracker.update(time: t(1), faces: [face(1)])
         let tracks = tracker.tracks()
         #expect(tracks.map(\.samples.count) == [2, 1])
+    }
+
+    @Test func reportsOnlyTracksSeenInEnoughFrames() {
+        var tracker = FaceTracker(minSamples: 3)
+        tracker.update(time: t(0), faces: [face(0)])
+        #expect(tracker.tracks().map(\.samples.count) == [1], "a single frame (a still image) needs only that frame")
+        tracker.update(time: t(1), faces: [face(0), face(50)])
+        tracker.update(time: t(2), faces: [face(0), face(50)])
+        tracker.update(time: t(3), faces: [face(90)])
+        // The face at 50 appears in 2 frames and the one at 90 in 1: both are flicker, not faces.
+        let tracks = tracker.tracks()
+        #expect(tracks.map(\.samples.count) == [3])
+        #expect(tracks.map(\.id) == [0])
     }
 }
 

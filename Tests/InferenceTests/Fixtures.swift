@@ -1,5 +1,6 @@
 import Foundation
 @testable import Inference
+import PlayheadCore
 import Testing
 
 /// Shared state and helpers for the Inference tests. The tests expect `playhead models pull` to have
@@ -76,7 +77,6 @@ enum Fixtures {
         }
     }
 
-    /// The largest |a − b| over two equally long arrays (infinity when the lengths differ).
     /// Repeats a timing-dependent scenario until it yields its result; `nil` means the machine's
     /// scheduling decided the race the other way this time. Fails after `attempts` tries.
     static func untilTheRaceIsWon<T>(attempts: Int = 10, _ scenario: () async throws -> T?) async throws -> T {
@@ -86,17 +86,12 @@ enum Fixtures {
         Issue.record("the scenario lost its race \(attempts) times in a row")
         throw CancellationError()
     }
-
-    static func maxAbsDifference(_ a: [Float], _ b: [Float]) -> Float {
-        guard a.count == b.count else { return .infinity }
-        return zip(a, b).reduce(0) { max($0, abs($1.0 - $1.1)) }
-    }
 }
 
 extension ExternalProcess.Result {
     /// The result when the process exited 0, else a `.toolFailed` error with its stderr.
-    func get() throws(InferenceError) -> Self {
-        guard status == 0 else { throw InferenceError(.toolFailed, operation: "helper process", message: errorTail) }
+    func get() throws(PlayheadError) -> Self {
+        guard status == 0 else { throw PlayheadError(.toolFailed, "helper process failed: \(errorTail)") }
         return self
     }
 }

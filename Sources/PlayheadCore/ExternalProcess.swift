@@ -1,15 +1,16 @@
 import Foundation
 import Synchronization
 
-/// Runs a helper program (pip, python) to completion without blocking a Swift thread.
-enum ExternalProcess {
-    struct Result: Sendable {
-        var status: Int32
-        var standardOutput: String
-        var standardError: String
+/// Runs a helper program (pip, python, ffmpeg) to completion without blocking a Swift thread.
+public enum ExternalProcess {
+    /// Exit status and captured output of a finished program.
+    public struct Result: Sendable {
+        public var status: Int32
+        public var standardOutput: String
+        public var standardError: String
 
         /// The last lines of stderr, enough to show why a tool failed without flooding the terminal.
-        var errorTail: String {
+        public var errorTail: String {
             let lines = standardError.split(separator: "\n", omittingEmptySubsequences: true)
             return lines.suffix(8).joined(separator: "\n")
         }
@@ -17,12 +18,12 @@ enum ExternalProcess {
 
     /// Runs `executable` with `arguments`; output goes to temporary files (no pipe can fill and stall
     /// the child). Cancelling the task terminates the child. Failure to launch is `.toolFailed`.
-    static func run(_ executable: String, _ arguments: [String], operation: String) async throws(InferenceError) -> Result {
+    public static func run(_ executable: String, _ arguments: [String], operation: String) async throws(PlayheadError) -> Result {
         let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("playhead-process-\(UUID().uuidString)")
         do {
             try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
         } catch {
-            throw InferenceError(.ioError, operation: operation, message: "cannot create \(scratch.path): \(error.localizedDescription)")
+            throw PlayheadError(.ioError, "\(operation): cannot create \(scratch.path): \(error.localizedDescription)")
         }
         defer { try? FileManager.default.removeItem(at: scratch) }
         let outURL = scratch.appendingPathComponent("stdout"), errURL = scratch.appendingPathComponent("stderr")
@@ -34,7 +35,7 @@ enum ExternalProcess {
             out = try FileHandle(forWritingTo: outURL)
             err = try FileHandle(forWritingTo: errURL)
         } catch {
-            throw InferenceError(.ioError, operation: operation, message: "cannot open output files: \(error.localizedDescription)")
+            throw PlayheadError(.ioError, "\(operation): cannot open output files: \(error.localizedDescription)")
         }
         defer {
             try? out.close()
@@ -58,7 +59,7 @@ enum ExternalProcess {
         } onCancel: {
             running.terminate()
         }.get()
-        if Task.isCancelled { throw .cancelled(operation) }
+        if Task.isCancelled { throw PlayheadError(.cancelled, "\(operation) was cancelled") }
         return Result(
             status: status,
             standardOutput: (try? String(contentsOf: outURL, encoding: .utf8)) ?? "",
@@ -75,7 +76,7 @@ private final class RunningProcess: @unchecked Sendable {
     init(_ process: Process) { self.process = process }
 
     /// Launches the child and suspends until it exits; the status, or `.toolFailed` if it could not start.
-    func run(operation: String) async -> Swift.Result<Int32, InferenceError> {
+    func run(operation: String) async -> Swift.Result<Int32, PlayheadError> {
         await withCheckedContinuation { continuation in
             process.terminationHandler = { finished in
                 continuation.resume(returning: .success(finished.terminationStatus))
@@ -84,9 +85,8 @@ private final class RunningProcess: @unchecked Sendable {
                 try process.run()
             } catch {
                 process.terminationHandler = nil
-                continuation.resume(returning: .failure(InferenceError(
-                    .toolFailed, operation: operation,
-                    message: "cannot run \(process.executableURL?.path ?? "?"): \(error.localizedDescription)")))
+                let message = "\(operation): cannot run \(process.executableURL?.path ?? "?"): \(error.localizedDescription)"
+                continuation.resume(returning: .failure(PlayheadError(.toolFailed, message)))
             }
         }
     }
