@@ -60,6 +60,7 @@ let package = Package(
         .testTarget(name: "PlayheadCoreTests", dependencies: ["PlayheadCore"]),
         .testTarget(name: "MediaIOTests", dependencies: ["MediaIO", "PlayheadCore", "TestSupport"]),
         .testTarget(name: "InferenceTests", dependencies: ["Inference", "PlayheadCore"], linkerSettings: openVINORuntimeRPath),
+        .testTarget(name: "PlayheadCLITests", dependencies: ["PlayheadCore", "TestSupport"]),
         .testTarget(name: "AnalyzersTests", dependencies: ["Analyzers", "MediaIO", "Inference", "PlayheadCore", "TestSupport"], linkerSettings: openVINORuntimeRPath),
     ],
     swiftLanguageModes: [.v6]

@@ -65,19 +65,8 @@ public final class AudioDecoder {
     var cancellationFlag: CancellationFlag { format.cancellation }
 
     private func feed() throws {
-        while true {
-            packet.unref()
-            guard try format.read(into: packet) else {
-                _ = try codec.send(nil)
-                return
-            }
-            guard packet.pointer.pointee.stream_index == stream.pointee.index else { continue }
-            do {
-                _ = try codec.send(packet)
-            } catch let error as PlayheadError where error.code == .decodeFailed {
-                throw PlayheadError(.corruptMedia, "\(format.path): audio is damaged: \(error.message)")
-            }
-            return
+        _ = try codec.feed(from: format, stream: stream.pointee.index, using: packet) { _, error in
+            PlayheadError(.corruptMedia, "\(format.path): audio is damaged: \(error.message)")
         }
     }
 }

@@ -40,6 +40,27 @@ final class CodecContext {
 
     func flush() { avcodec_flush_buffers(pointer) }
 
+    /// Reads packets of stream `streamIndex` from `format` until one is sent to the decoder (true), or
+    /// drains the decoder at end of file (false). A packet the decoder rejects becomes the caller's
+    /// `damaged(packet, error)`, so each stream kind can say where and what was damaged.
+    func feed(from format: FormatContext, stream streamIndex: Int32, using packet: Packet,
+              damaged: (Packet, PlayheadError) -> PlayheadError) throws -> Bool {
+        while true {
+            packet.unref()
+            guard try format.read(into: packet) else {
+                _ = try send(nil)
+                return false
+            }
+            guard packet.pointer.pointee.stream_index == streamIndex else { continue }
+            do {
+                _ = try send(packet)
+            } catch let error as PlayheadError where error.code == .decodeFailed {
+                throw damaged(packet, error)
+            }
+            return true
+        }
+    }
+
     deinit {
         var context: UnsafeMutablePointer<AVCodecContext>? = pointer
         avcodec_free_context(&context)

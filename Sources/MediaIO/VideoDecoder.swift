@@ -124,21 +124,11 @@ public final class VideoDecoder {
 
     /// Sends the next packet of our stream to the decoder, or starts draining at end of file.
     private func feed() throws {
-        while true {
-            packet.unref()
-            guard try format.read(into: packet) else {
-                _ = try codec.send(nil)
-                draining = true
-                return
-            }
-            guard packet.pointer.pointee.stream_index == stream.pointee.index else { continue }
-            do {
-                _ = try codec.send(packet)
-            } catch let error as PlayheadError where error.code == .decodeFailed {
-                throw PlayheadError(.corruptMedia, "\(format.path) is damaged or truncated near \(Double(packet.pointer.pointee.pts - startPTS) * timeBase.doubleValue) s: \(error.message)")
-            }
-            return
+        let sent = try codec.feed(from: format, stream: stream.pointee.index, using: packet) { packet, error in
+            let seconds = Double(packet.pointer.pointee.pts - startPTS) * timeBase.doubleValue
+            return PlayheadError(.corruptMedia, "\(format.path) is damaged or truncated near \(seconds) s: \(error.message)")
         }
+        if !sent { draining = true }
     }
 
     private func stamp(_ frame: Frame) -> (time: MediaTime, index: Int64) {

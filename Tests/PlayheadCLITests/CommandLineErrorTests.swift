@@ -1,0 +1,68 @@
+import Foundation
+import PlayheadCore
+import Testing
+import TestSupport
+
+/// Runs the built `playhead` binary the way a user would and checks that bad input ends in one
+/// actionable error line and a non-zero exit, never a crash or a partial report.
+@Suite struct CommandLineErrorTests {
+    /// The executable sits next to the test bundle in SwiftPM's products directory.
+    static let binary: String = {
+        let besideTests = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("playhead")
+        if FileManager.default.isExecutableFile(atPath: besideTests.path) { return besideTests.path }
+        return TestMedia.packageRoot.appendingPathComponent(".build/debug/playhead").path
+    }()
+
+    func playhead(_ arguments: [String]) async throws -> ExternalProcess.Result {
+        try await ExternalProcess.run(Self.binary, arguments, operation: "playhead \(arguments.joined(separator: " "))")
+    }
+
+    func expectOneErrorLine(_ result: ExternalProcess.Result, code: String, mentioning text: String) {
+        #expect(result.status == 1)
+        let lines = result.standardError.split(separator: "\n")
+        #expect(lines.count == 1, "stderr: \(result.standardError)")
+        #expect(lines.first?.hasPrefix("playhead: error: \(code): ") == true, "stderr: \(result.standardError)")
+        #expect(result.standardError.contains(text))
+        #expect(result.standardOutput.isEmpty)
+    }
+
+    @Test func missingFile() async throws {
+        let result = try await playhead(["probe", "/nonexistent/clip.mp4"])
+        expectOneErrorLine(result, code: "file_not_found", mentioning: "/nonexistent/clip.mp4")
+    }
+
+    @Test func emptyFile() async throws {
+        let scratch = try TestMedia.scratchDirectory()
+        defer { try? FileManager.default.removeItem(at: scratch) }
+        let path = scratch.appendingPathComponent("empty.mp4").path
+        FileManager.default.createFile(atPath: path, contents: Data())
+        expectOneErrorLine(try await playhead(["probe", path]), code: "empty_file", mentioning: "empty")
+    }
+
+    @Test func textRenamedToMP4LeavesNoReport() async throws {
+        let scratch = try TestMedia.scratchDirectory()
+        defer { try? FileManager.default.removeItem(at: scratch) }
+        let path = scratch.appendingPathComponent("notes.mp4").path
+        FileManager.default.createFile(atPath: path, contents: Data("meeting notes, not a video\n".utf8))
+        let report = scratch.appendingPathComponent("report.json").path
+        let result = try await playhead(["analyze", path, "--features", "faces", "--json", report])
+        expectOneErrorLine(result, code: "unsupported_format", mentioning: "notes.mp4")
+        #expect(!FileManager.default.fileExists(atPath: report))
+    }
+
+    @Test func truncatedVideoLeavesNoReport() async throws {
+        let scratch = try TestMedia.scratchDirectory()
+        defer { try? FileManager.default.removeItem(at: scratch) }
+        let report = scratch.appendingPathComponent("report.json").path
+        let result = try await playhead(["analyze", try TestMedia.truncatedMP4(), "--features", "faces", "--json", report])
+        #expect(result.status == 1)
+        #expect(result.standardError.hasPrefix("playhead: error: "), "stderr: \(result.standardError)")
+        #expect(!FileManager.default.fileExists(atPath: report))
+    }
+
+    @Test func unknownFeatureIsAUsageError() async throws {
+        let result = try await playhead(["analyze", try TestMedia.clip30fps(), "--features", "bogus"])
+        #expect(result.status == 64)
+        #expect(result.standardError.contains("unknown feature(s): bogus; available: faces"))
+    }
+}
