@@ -26,3 +26,9 @@ bench: setup
 	.build/release/playhead models pull
 	.build/release/playhead bench decode
 	.build/release/playhead bench inference
+
+# Serving benchmark: playhead serve vs raw OpenVINO, Ray Serve, MLServer (bench/serve_bench.py; venvs in .cache/bench/).
+# e.g. make bench-serve BENCH_ARGS="--seconds 10 --only raw,playhead"
+.PHONY: bench-serve
+bench-serve: setup
+	python3 bench/serve_bench.py $(BENCH_ARGS)

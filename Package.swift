@@ -19,6 +19,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
     ],
     targets: [
         .systemLibrary(
@@ -46,6 +47,15 @@ let package = Package(
             name: "Analyzers",
             dependencies: ["PlayheadCore", "MediaIO", "Inference", .product(name: "Logging", package: "swift-log")]
         ),
+        .target(
+            name: "Serving",
+            dependencies: [
+                "PlayheadCore", "Inference",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+            ],
+            linkerSettings: openVINORuntimeRPath
+        ),
         .executableTarget(
             name: "playhead",
             dependencies: [
@@ -60,6 +70,7 @@ let package = Package(
         .testTarget(name: "PlayheadCoreTests", dependencies: ["PlayheadCore"]),
         .testTarget(name: "MediaIOTests", dependencies: ["MediaIO", "PlayheadCore", "TestSupport"]),
         .testTarget(name: "InferenceTests", dependencies: ["Inference", "PlayheadCore"], linkerSettings: openVINORuntimeRPath),
+        .testTarget(name: "ServingTests", dependencies: ["Serving", "Inference", "PlayheadCore", "TestSupport"], linkerSettings: openVINORuntimeRPath),
         .testTarget(name: "PlayheadCLITests", dependencies: ["PlayheadCore", "TestSupport"]),
         .testTarget(name: "AnalyzersTests", dependencies: ["Analyzers", "MediaIO", "Inference", "PlayheadCore", "TestSupport"], linkerSettings: openVINORuntimeRPath),
     ],

@@ -93,6 +93,12 @@ public final class Tensor {
         try body(UnsafeRawBufferPointer(start: storage, count: byteCount))
     }
 
+    /// Writes the raw bytes, whatever the element type (e.g. to copy a request body in).
+    /// Do not mutate while an inference using this tensor runs.
+    public func withUnsafeMutableBytes<R, E: Error>(_ body: (UnsafeMutableRawBufferPointer) throws(E) -> R) throws(E) -> R {
+        try body(UnsafeMutableRawBufferPointer(start: storage, count: byteCount))
+    }
+
     /// A copy of the elements of an f32 tensor; `.invalidArgument` for any other element type
     /// (a model whose outputs are not f32 is a runtime condition, not a crash).
     public func floats() throws(InferenceError) -> [Float] {

@@ -1,0 +1,248 @@
+import Foundation
+
+/// Encodes and decodes KServe v2 inference bodies: JSON tensors and the binary tensor data extension
+/// (a JSON header of `Inference-Header-Content-Length` bytes followed by the raw tensor bytes, in
+/// input order). Used by the HTTP server and by remote deployment handles, so both speak exactly
+/// what tritonclient speaks.
+public enum KServeCodec {
+    /// The HTTP header that announces a binary body's JSON header length.
+    public static let headerLengthField = "Inference-Header-Content-Length"
+
+    /// A decoded request plus how the client wants outputs returned.
+    public struct DecodedRequest: Sendable {
+        public var request: InferenceRequest
+        /// Outputs to send as binary data (by name); `allBinary` covers outputs not named.
+        public var binaryOutputs: Set<String>
+        public var allBinary: Bool
+    }
+
+    /// An encoded body and, for binary bodies, the JSON header length to send in `headerLengthField`.
+    public struct Body: Sendable {
+        public var data: Data
+        public var jsonHeaderLength: Int?
+    }
+
+    // MARK: - Requests
+
+    /// Decodes an infer request body; `headerLength` is the `Inference-Header-Content-Length` value, if any.
+    public static func decodeRequest(_ body: Data, headerLength: Int?) throws(ServingError) -> DecodedRequest {
+        let (json, binary) = try split(body, headerLength: headerLength)
+        guard let object = try parseObject(json, what: "request") as [String: Any]? else { throw invalid("the request body must be a JSON object") }
+        guard let inputs = object["inputs"] as? [[String: Any]], !inputs.isEmpty else {
+            throw invalid("the request needs a non-empty \"inputs\" array")
+        }
+        var offset = 0
+        var tensors: [TensorData] = []
+        for input in inputs {
+            tensors.append(try decodeTensor(input, binary: binary, offset: &offset))
+        }
+        guard offset == binary.count else {
+            throw invalid("the body has \(binary.count - offset) bytes of binary data that no input claims")
+        }
+        let parameters = object["parameters"] as? [String: Any] ?? [:]
+        var binaryOutputs: Set<String> = []
+        var names: [String]?
+        if let outputs = object["outputs"] as? [[String: Any]] {
+            names = []
+            for output in outputs {
+                guard let name = output["name"] as? String else { throw invalid("every entry of \"outputs\" needs a \"name\"") }
+                names?.append(name)
+                if (output["parameters"] as? [String: Any])?["binary_data"] as? Bool == true { binaryOutputs.insert(name) }
+            }
+        }
+        var request = InferenceRequest(id: object["id"] as? String, inputs: tensors, outputs: names)
+        if let priority = parameters["priority"] as? Int { request.priority = priority }
+        if let timeout = parameters["timeout"] as? Int, timeout > 0 {
+            // KServe/Triton express the timeout in microseconds.
+            request.deadline = .now + .microseconds(timeout)
+        }
+        return DecodedRequest(request: request, binaryOutputs: binaryOutputs,
+                              allBinary: parameters["binary_data_output"] as? Bool == true)
+    }
+
+    /// Encodes a request with every input as binary data and binary outputs requested (as tritonclient does).
+    public static func encodeRequest(_ request: InferenceRequest) -> Body {
+        var header: [String: Any] = [:]
+        if let id = request.id { header["id"] = id }
+        header["inputs"] = request.inputs.map { tensor in
+            ["name": tensor.name, "shape": tensor.shape, "datatype": tensor.datatype.rawValue,
+             "parameters": ["binary_data_size": tensor.data.count]] as [String: Any]
+        }
+        var parameters: [String: Any] = ["binary_data_output": true]
+        if request.priority != 0 { parameters["priority"] = request.priority }
+        if let deadline = request.deadline {
+            let remaining = (deadline - .now).components
+            parameters["timeout"] = max(1, Int(remaining.seconds) * 1_000_000 + Int(remaining.attoseconds / 1_000_000_000_000))
+        }
+        header["parameters"] = parameters
+        if let outputs = request.outputs {
+            header["outputs"] = outputs.map { ["name": $0, "parameters": ["binary_data": true]] as [String: Any] }
+        }
+        return binaryBody(header: header, tensors: request.inputs)
+    }
+
+    // MARK: - Responses
+
+    /// Encodes a response; outputs go as binary data when asked for, else as JSON arrays.
+    public static func encodeResponse(_ response: InferenceResponse, binaryOutputs: Set<String>, allBinary: Bool) -> Body {
+        var header: [String: Any] = ["model_name": response.modelName, "model_version": response.modelVersion]
+        if let id = response.id { header["id"] = id }
+        var binaryTensors: [TensorData] = []
+        header["outputs"] = response.outputs.map { tensor -> [String: Any] in
+            var entry: [String: Any] = ["name": tensor.name, "shape": tensor.shape, "datatype": tensor.datatype.rawValue]
+            if allBinary || binaryOutputs.contains(tensor.name) {
+                entry["parameters"] = ["binary_data_size": tensor.data.count]
+                binaryTensors.append(tensor)
+            } else {
+                entry["data"] = jsonValues(tensor)
+            }
+            return entry
+        }
+        if binaryTensors.isEmpty { return Body(data: serialize(header), jsonHeaderLength: nil) }
+        return binaryBody(header: header, tensors: binaryTensors)
+    }
+
+    /// Decodes a response body (JSON or binary).
+    public static func decodeResponse(_ body: Data, headerLength: Int?) throws(ServingError) -> InferenceResponse {
+        let (json, binary) = try split(body, headerLength: headerLength)
+        guard let object = try parseObject(json, what: "response") as [String: Any]? else { throw invalid("the response must be a JSON object") }
+        if let error = object["error"] {
+            throw ServingError(.remoteFailed, "the server answered with an error: \(error)")
+        }
+        guard let outputs = object["outputs"] as? [[String: Any]] else { throw invalid("the response has no \"outputs\"") }
+        var offset = 0
+        var tensors: [TensorData] = []
+        for output in outputs { tensors.append(try decodeTensor(output, binary: binary, offset: &offset)) }
+        return InferenceResponse(id: object["id"] as? String, modelName: object["model_name"] as? String ?? "",
+                                 modelVersion: object["model_version"] as? String ?? "", outputs: tensors)
+    }
+
+    // MARK: - Pieces
+
+    private static func split(_ body: Data, headerLength: Int?) throws(ServingError) -> (json: Data, binary: Data) {
+        guard !body.isEmpty else { throw invalid("the body is empty; send a KServe v2 JSON request") }
+        guard let headerLength else { return (body, Data()) }
+        guard headerLength > 0, headerLength <= body.count else {
+            throw invalid("\(headerLengthField) is \(headerLength) but the body has \(body.count) bytes")
+        }
+        let start = body.startIndex
+        return (body[start..<(start + headerLength)], body[(start + headerLength)...])
+    }
+
+    private static func parseObject(_ json: Data, what: String) throws(ServingError) -> [String: Any]? {
+        do {
+            return try JSONSerialization.jsonObject(with: json, options: [.fragmentsAllowed]) as? [String: Any]
+        } catch {
+            throw invalid("the \(what) is not valid JSON (\((error as NSError).localizedDescription))")
+        }
+    }
+
+    private static func decodeTensor(_ entry: [String: Any], binary: Data, offset: inout Int) throws(ServingError) -> TensorData {
+        guard let name = entry["name"] as? String else { throw invalid("every tensor needs a \"name\"") }
+        guard let rawType = entry["datatype"] as? String else { throw invalid("tensor '\(name)' needs a \"datatype\"") }
+        guard let datatype = TensorData.Datatype(rawValue: rawType) else {
+            throw invalid("tensor '\(name)': unsupported datatype '\(rawType)'; use one of \(TensorData.Datatype.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        guard let shapeValues = entry["shape"] as? [Any], let shape = integers(shapeValues) else {
+            throw invalid("tensor '\(name)' needs a \"shape\" array of integers")
+        }
+        guard let count = TensorData.elementCount(shape) else { throw invalid("tensor '\(name)': shape \(shape) is negative or too large") }
+        if let size = (entry["parameters"] as? [String: Any])?["binary_data_size"] {
+            guard let size = size as? Int, size >= 0 else { throw invalid("tensor '\(name)': binary_data_size must be a non-negative integer") }
+            guard offset + size <= binary.count else {
+                throw invalid("tensor '\(name)' claims \(size) bytes of binary data but only \(binary.count - offset) remain")
+            }
+            let start = binary.startIndex + offset
+            offset += size
+            return try TensorData(name: name, datatype: datatype, shape: shape, data: Data(binary[start..<(start + size)]))
+        }
+        guard let values = entry["data"] else { throw invalid("tensor '\(name)' has neither \"data\" nor binary_data_size") }
+        var flat: [Any] = []
+        flatten(values, into: &flat)
+        guard flat.count == count else { throw invalid("tensor '\(name)': \(flat.count) values for shape \(shape) (\(count) elements)") }
+        return try TensorData(name: name, datatype: datatype, shape: shape, data: try encodeValues(flat, as: datatype, name: name))
+    }
+
+    private static func integers(_ values: [Any]) -> [Int]? {
+        var result: [Int] = []
+        for value in values {
+            guard let number = value as? NSNumber, !(value is Bool), number.doubleValue == number.doubleValue.rounded() else { return nil }
+            result.append(number.intValue)
+        }
+        return result
+    }
+
+    private static func flatten(_ value: Any, into result: inout [Any]) {
+        if let array = value as? [Any] {
+            for element in array { flatten(element, into: &result) }
+        } else {
+            result.append(value)
+        }
+    }
+
+    private static func encodeValues(_ values: [Any], as datatype: TensorData.Datatype, name: String) throws(ServingError) -> Data {
+        var data = Data(capacity: values.count * datatype.byteSize)
+        func append<T>(_ value: T) { withUnsafeBytes(of: value) { data.append(contentsOf: $0) } }
+        for value in values {
+            if datatype == .bool {
+                guard let flag = value as? Bool else { throw invalid("tensor '\(name)': BOOL data must be true or false") }
+                append(UInt8(flag ? 1 : 0))
+                continue
+            }
+            guard let number = value as? NSNumber, !(value is Bool) || datatype == .uint8 else {
+                throw invalid("tensor '\(name)': \(datatype.rawValue) data must be numbers, found \(type(of: value))")
+            }
+            switch datatype {
+            case .fp32: append(number.floatValue)
+            case .fp64: append(number.doubleValue)
+            case .int8: append(number.int8Value)
+            case .int16: append(number.int16Value)
+            case .int32: append(number.int32Value)
+            case .int64: append(number.int64Value)
+            case .uint8: append(number.uint8Value)
+            case .uint16: append(number.uint16Value)
+            case .uint32: append(number.uint32Value)
+            case .uint64: append(number.uint64Value)
+            case .fp16, .bf16: throw invalid("tensor '\(name)': \(datatype.rawValue) must be sent as binary data")
+            case .bool: break
+            }
+        }
+        return data
+    }
+
+    private static func jsonValues(_ tensor: TensorData) -> [Any] {
+        tensor.data.withUnsafeBytes { raw -> [Any] in
+            func load<T>(_: T.Type) -> [T] { Array(raw.bindMemory(to: T.self)) }
+            switch tensor.datatype {
+            case .bool: return load(UInt8.self).map { $0 != 0 }
+            case .fp32: return load(Float.self).map { Double($0) }
+            case .fp64: return load(Double.self)
+            case .int8: return load(Int8.self).map { Int($0) }
+            case .int16: return load(Int16.self).map { Int($0) }
+            case .int32: return load(Int32.self).map { Int($0) }
+            case .int64: return load(Int64.self).map { Int($0) }
+            case .uint8: return load(UInt8.self).map { Int($0) }
+            case .uint16: return load(UInt16.self).map { Int($0) }
+            case .uint32: return load(UInt32.self).map { Int($0) }
+            case .uint64: return load(UInt64.self).map { NSNumber(value: $0) }
+            case .fp16: return load(UInt16.self).map { Double(Float(Float16(bitPattern: $0))) }
+            case .bf16: return load(UInt16.self).map { Double(Float(bitPattern: UInt32($0) << 16)) }
+            }
+        }
+    }
+
+    private static func binaryBody(header: [String: Any], tensors: [TensorData]) -> Body {
+        var data = serialize(header)
+        let headerLength = data.count
+        data.reserveCapacity(headerLength + tensors.reduce(0) { $0 + $1.data.count })
+        for tensor in tensors { data.append(tensor.data) }
+        return Body(data: data, jsonHeaderLength: headerLength)
+    }
+
+    static func serialize(_ object: [String: Any]) -> Data {
+        // Every value put in these dictionaries is JSON-representable, so serialization cannot fail.
+        (try? JSONSerialization.data(withJSONObject: object, options: [])) ?? Data("{}".utf8)
+    }
+
+    private static func invalid(_ message: String) -> ServingError { ServingError(.invalidInput, message) }
+}
