@@ -48,11 +48,16 @@ public struct SHA256: Sendable {
         return words.flatMap { word in (0..<4).map { UInt8(truncatingIfNeeded: word >> (24 - 8 * UInt32($0))) } }
     }
 
-    /// Lower-case hexadecimal digest of `bytes`.
-    public static func hex<Bytes: Sequence>(of bytes: Bytes) -> String where Bytes.Element == UInt8 {
+    /// The digest of `bytes` in one call.
+    public static func hash<Bytes: Sequence>(_ bytes: Bytes) -> [UInt8] where Bytes.Element == UInt8 {
         var hasher = SHA256()
         hasher.update(bytes)
-        return hexString(hasher.finalize())
+        return hasher.finalize()
+    }
+
+    /// Lower-case hexadecimal digest of `bytes`.
+    public static func hex<Bytes: Sequence>(of bytes: Bytes) -> String where Bytes.Element == UInt8 {
+        hexString(hash(bytes))
     }
 
     static func hexString(_ digest: [UInt8]) -> String {

@@ -5,7 +5,7 @@ struct Playhead: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "playhead",
         abstract: "Video machine-learning inference: analyse files, manage models, benchmark.",
-        subcommands: [ProbeCommand.self, AnalyzeCommand.self, ModelsCommand.self, BenchCommand.self]
+        subcommands: [ProbeCommand.self, AnalyzeCommand.self, ModelsCommand.self, ServeCommand.self, BenchCommand.self]
     )
 }
 

@@ -51,8 +51,8 @@ public enum KServeCodec {
             }
         }
         var request = InferenceRequest(id: object["id"] as? String, inputs: tensors, outputs: names)
-        if let priority = parameters["priority"] as? Int { request.priority = priority }
-        if let timeout = parameters["timeout"] as? Int, timeout > 0 {
+        if let priority = parameters["priority"].flatMap(integer) { request.priority = priority }
+        if let timeout = parameters["timeout"].flatMap(integer), timeout > 0 {
             // KServe/Triton express the timeout in microseconds.
             request.deadline = .now + .microseconds(timeout)
         }
@@ -148,7 +148,7 @@ public enum KServeCodec {
         }
         guard let count = TensorData.elementCount(shape) else { throw invalid("tensor '\(name)': shape \(shape) is negative or too large") }
         if let size = (entry["parameters"] as? [String: Any])?["binary_data_size"] {
-            guard let size = size as? Int, size >= 0 else { throw invalid("tensor '\(name)': binary_data_size must be a non-negative integer") }
+            guard let size = integer(size), size >= 0 else { throw invalid("tensor '\(name)': binary_data_size must be a non-negative integer") }
             guard offset + size <= binary.count else {
                 throw invalid("tensor '\(name)' claims \(size) bytes of binary data but only \(binary.count - offset) remain")
             }
@@ -166,10 +166,32 @@ public enum KServeCodec {
     private static func integers(_ values: [Any]) -> [Int]? {
         var result: [Int] = []
         for value in values {
-            guard let number = value as? NSNumber, !(value is Bool), number.doubleValue == number.doubleValue.rounded() else { return nil }
-            result.append(number.intValue)
+            guard let integer = integer(value) else { return nil }
+            result.append(integer)
         }
         return result
+    }
+
+    /// A JSON number that is a whole number of sensible size, else nil.
+    private static func integer(_ value: Any) -> Int? {
+        guard let number = number(value), number == number.rounded(), abs(number) < 1e15 else { return nil }
+        return Int(number)
+    }
+
+    /// JSON `true`/`false`. Foundation bridges every number to NSNumber, and on Linux `1 is Bool` holds,
+    /// so booleans are told apart by their boxed class.
+    private static func isBoolean(_ value: Any) -> Bool {
+        if let number = value as? NSNumber { return String(describing: type(of: number)).contains("Boolean") }
+        return value is Bool
+    }
+
+    /// A JSON number as Double (Foundation yields Int, Double or NSNumber depending on the platform).
+    private static func number(_ value: Any) -> Double? {
+        if isBoolean(value) { return nil }
+        if let value = value as? Int { return Double(value) }
+        if let value = value as? Double { return value }
+        if let value = value as? NSNumber { return value.doubleValue }
+        return nil
     }
 
     private static func flatten(_ value: Any, into result: inout [Any]) {
@@ -189,25 +211,43 @@ public enum KServeCodec {
                 append(UInt8(flag ? 1 : 0))
                 continue
             }
-            guard let number = value as? NSNumber, !(value is Bool) || datatype == .uint8 else {
+            guard let number = number(value) else {
                 throw invalid("tensor '\(name)': \(datatype.rawValue) data must be numbers, found \(type(of: value))")
             }
+            if datatype != .fp32 && datatype != .fp64 {
+                guard number == number.rounded(), number >= integerRange(datatype).lowerBound, number <= integerRange(datatype).upperBound else {
+                    throw invalid("tensor '\(name)': \(number) is not a valid \(datatype.rawValue) value")
+                }
+            }
             switch datatype {
-            case .fp32: append(number.floatValue)
-            case .fp64: append(number.doubleValue)
-            case .int8: append(number.int8Value)
-            case .int16: append(number.int16Value)
-            case .int32: append(number.int32Value)
-            case .int64: append(number.int64Value)
-            case .uint8: append(number.uint8Value)
-            case .uint16: append(number.uint16Value)
-            case .uint32: append(number.uint32Value)
-            case .uint64: append(number.uint64Value)
+            case .fp32: append(Float(number))
+            case .fp64: append(number)
+            case .int8: append(Int8(number))
+            case .int16: append(Int16(number))
+            case .int32: append(Int32(number))
+            case .int64: append(Int64(number))
+            case .uint8: append(UInt8(number))
+            case .uint16: append(UInt16(number))
+            case .uint32: append(UInt32(number))
+            case .uint64: append(UInt64(number))
             case .fp16, .bf16: throw invalid("tensor '\(name)': \(datatype.rawValue) must be sent as binary data")
             case .bool: break
             }
         }
         return data
+    }
+
+    private static func integerRange(_ datatype: TensorData.Datatype) -> ClosedRange<Double> {
+        switch datatype {
+        case .int8: -128...127
+        case .int16: -32768...32767
+        case .int32: -2147483648...2147483647
+        case .uint8: 0...255
+        case .uint16: 0...65535
+        case .uint32: 0...4294967295
+        case .uint64: 0...18446744073709549568
+        default: -9223372036854775808...9223372036854774784
+        }
     }
 
     private static func jsonValues(_ tensor: TensorData) -> [Any] {

@@ -1,0 +1,102 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import Metrics
+import Prometheus
+import Serving
+import ServiceLifecycle
+
+/// The HTTP face of a `ServingEngine`: KServe v2, `/metrics`, `/openapi.yaml`, JSON errors, auth.
+public struct PlayheadHTTPServer: Sendable {
+    public struct Options: Sendable {
+        public var host: String
+        public var port: Int
+        /// When set, every non-public route needs `Authorization: Bearer <token>`.
+        public var token: String?
+        public var maxBodyBytes: Int
+        public var version: String
+
+        public init(host: String = "127.0.0.1", port: Int = 8080, token: String? = nil, maxBodyBytes: Int = 64 << 20, version: String = "0.1.0") {
+            self.host = host
+            self.port = port
+            self.token = token
+            self.maxBodyBytes = maxBodyBytes
+            self.version = version
+        }
+
+        /// Loopback needs no token; anything else exposed without one deserves a warning.
+        public var isExposedWithoutToken: Bool {
+            token == nil && !["127.0.0.1", "localhost", "::1"].contains(host)
+        }
+    }
+
+    public let engine: ServingEngine
+    public let options: Options
+
+    /// Create the server before the engine's deployments when metrics matter: swift-metrics handles
+    /// made before the Prometheus bootstrap stay no-ops (`PlayheadMetrics.bootstrap()` does it early).
+    public init(engine: ServingEngine, options: Options) {
+        PlayheadMetrics.bootstrap()
+        self.engine = engine
+        self.options = options
+    }
+
+    /// Every route, with the JSON-error and auth middleware in front.
+    public func makeRouter() -> Hummingbird.Router<BasicRequestContext> {
+        let router = Hummingbird.Router(context: BasicRequestContext.self)
+        router.add(middleware: JSONErrorMiddleware())
+        if let token = options.token { router.add(middleware: BearerAuthMiddleware(token: token)) }
+        KServeRoutes(engine: engine, maxBodyBytes: options.maxBodyBytes, serverVersion: options.version).register(on: router)
+        router.get("/metrics") { _, _ in
+            let text = PlayheadMetrics.registry.emitToBuffer()
+            return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"], body: .init(byteBuffer: ByteBuffer(bytes: text)))
+        }
+        router.get("/openapi.yaml") { _, _ in
+            Response(status: .ok, headers: [.contentType: "application/yaml"], body: .init(byteBuffer: ByteBuffer(string: OpenAPIDocument.yaml)))
+        }
+        return router
+    }
+
+    /// The server as a service: runs the engine and the HTTP listener; on graceful shutdown the
+    /// listener stops accepting and finishes in-flight requests, then the engine drains.
+    public func makeServices(logger: Logger, onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }) -> [any Service] {
+        let application = Application(
+            router: makeRouter(),
+            configuration: .init(address: .hostname(options.host, port: options.port), serverName: "playhead/\(options.version)"),
+            onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? 0) },
+            logger: logger)
+        return [EngineService(engine: engine), application]
+    }
+}
+
+/// Runs the engine's batch loops for as long as the service group runs; drains on graceful shutdown.
+struct EngineService: Service {
+    let engine: ServingEngine
+
+    func run() async throws {
+        await withGracefulShutdownHandler {
+            await engine.run()
+        } onGracefulShutdown: {
+            Task { await engine.shutdown() }
+        }
+    }
+}
+
+/// Process-wide Prometheus registry behind swift-metrics (bootstrapped once, on first use).
+public enum PlayheadMetrics {
+    /// Installs the Prometheus backend if it is not installed yet.
+    public static func bootstrap() { _ = registry }
+
+    public static let registry: PrometheusCollectorRegistry = {
+        let registry = PrometheusCollectorRegistry()
+        var factory = PrometheusMetricsFactory(registry: registry)
+        factory.defaultDurationHistogramBuckets = [
+            .microseconds(500), .milliseconds(1), .milliseconds(2), .milliseconds(5), .milliseconds(10), .milliseconds(20),
+            .milliseconds(50), .milliseconds(100), .milliseconds(200), .milliseconds(500), .seconds(1), .seconds(2), .seconds(5),
+        ]
+        factory.defaultValueHistogramBuckets = [1, 2, 4, 8, 16, 32, 64]
+        MetricsSystem.bootstrap(factory)
+        return registry
+    }()
+}

@@ -1,0 +1,69 @@
+import ArgumentParser
+import Foundation
+import Inference
+import Logging
+import PlayheadCore
+import PlayheadServer
+import Serving
+import ServiceLifecycle
+
+/// `playhead serve`: the KServe v2 HTTP server over the deployments of `playhead.yaml`.
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Serve models over HTTP (KServe v2 inference protocol, /metrics, /openapi.yaml).",
+        discussion: """
+        Without --config every installed model is served under its own name with default settings.
+        SIGTERM or Ctrl-C stops accepting, finishes in-flight requests and exits 0.
+        """
+    )
+
+    @Option(help: "Deployments and server settings (YAML).") var config: String?
+    @Option(help: "Listen address (default: the config's, else 127.0.0.1).") var host: String?
+    @Option(help: "Listen port (default: the config's, else 8080; 0 picks a free port).") var port: Int?
+    @Option(help: "Model repository (default: $PLAYHEAD_MODELS or ./models).") var models: String?
+    @Option(help: "Log level: trace, debug, info, notice, warning, error.") var logLevel: String = "info"
+
+    func run() async throws {
+        try await reportingErrors {
+            PlayheadMetrics.bootstrap()
+            var logger = Logger(label: "playhead")
+            logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
+            let repository = ModelRepository(root: models ?? ModelRepository.defaultRoot())
+            let file = try config.map { path throws(ServingError) in try ServerConfig.load(path: path) } ?? defaultConfig(repository)
+            guard !file.deployments.isEmpty else {
+                throw PlayheadError(.modelNotFound, "nothing to serve: no deployments configured and no models installed (run `playhead models pull`)")
+            }
+            let core = try InferenceCore()
+            let engine = ServingEngine(logger: logger)
+            for declared in file.deployments {
+                try await engine.deploy(ServerConfig.deploymentConfig(declared, repository: repository, core: core))
+            }
+            let options = PlayheadHTTPServer.Options(
+                host: host ?? file.server?.host ?? "127.0.0.1", port: port ?? file.server?.port ?? 8080,
+                token: ProcessInfo.processInfo.environment["PLAYHEAD_TOKEN"] ?? file.server?.token,
+                maxBodyBytes: file.server?.maxBodyBytes ?? 64 << 20)
+            if options.isExposedWithoutToken {
+                logger.warning("listening on a non-loopback address without a token: anyone who can reach it can run models; set PLAYHEAD_TOKEN or server.token", metadata: ["host": "\(options.host)"])
+            }
+            let server = PlayheadHTTPServer(engine: engine, options: options)
+            let names = await engine.names
+            let announcer = logger
+            let services = server.makeServices(logger: logger) { port in
+                announcer.notice("serving", metadata: ["url": "http://\(options.host):\(port)", "deployments": "\(names.joined(separator: ","))"])
+            }
+            let group = ServiceGroup(configuration: .init(services: services.map { .init(service: $0) },
+                                                         gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+            try await group.run()
+        }
+    }
+
+    /// Every installed model, named as in the repository, with throughput-oriented defaults.
+    private func defaultConfig(_ repository: ModelRepository) -> ServerConfig {
+        ServerConfig(deployments: repository.installed().map { manifest in
+            var deployment = ServerConfig.Deployment(name: manifest.name, model: manifest.name)
+            deployment.batching = .init(maxBatchSize: 8, maxWaitMs: 2)
+            return deployment
+        })
+    }
+}

@@ -1,0 +1,157 @@
+import Foundation
+import Serving
+import Synchronization
+import Testing
+
+// Shared helpers for the Serving tests. Nothing here measures time: tests order events with gates
+// the test opens and wait for states by polling (`eventually`), whose timeout only guards against a hang.
+
+/// A latch that handlers wait on until the test opens it. Waiting is cancellable: a cancelled waiter
+/// throws `CancellationError`.
+final class Gate: Sendable {
+    private struct State {
+        var open = false
+        var waiters: [UInt64: CheckedContinuation<Void, any Error>] = [:]
+        var nextID: UInt64 = 0
+    }
+    private let state = Mutex(State())
+
+    init() {}
+
+    func open() {
+        let waiters = state.withLock { state in
+            state.open = true
+            defer { state.waiters = [:] }
+            return state.waiters
+        }
+        for waiter in waiters.values { waiter.resume() }
+    }
+
+    /// Callers currently waiting.
+    var waiting: Int { state.withLock { $0.waiters.count } }
+
+    func wait() async throws {
+        let id = state.withLock { state in
+            defer { state.nextID += 1 }
+            return state.nextID
+        }
+        try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+                let now: Result<Void, any Error>? = state.withLock { state in
+                    if state.open { return .success(()) }
+                    if Task.isCancelled { return .failure(CancellationError()) }
+                    state.waiters[id] = continuation
+                    return nil
+                }
+                if let now { continuation.resume(with: now) }
+            }
+        } onCancel: {
+            let waiter = state.withLock { $0.waiters.removeValue(forKey: id) }
+            waiter?.resume(throwing: CancellationError())
+        }
+    }
+}
+
+/// What the handlers did, in order.
+final class EventLog: Sendable {
+    private let state = Mutex<[String]>([])
+
+    init() {}
+
+    func record(_ event: String) { state.withLock { $0.append(event) } }
+    var events: [String] { state.withLock { $0 } }
+    func contains(_ event: String) -> Bool { state.withLock { $0.contains(event) } }
+}
+
+/// A thread-safe value box for tallies shared between tasks.
+final class Shared<Value: Sendable>: Sendable {
+    private let state: Mutex<Value>
+    init(_ value: Value) { state = Mutex(value) }
+    var value: Value { state.withLock { $0 } }
+    @discardableResult
+    func update<R: Sendable>(_ body: (inout Value) -> R) -> R { state.withLock { body(&$0) } }
+}
+
+/// Polls `condition` until it holds. The timeout is a guard against a hang, not a timing assertion:
+/// a failure is recorded only when the condition has not held after a generous wait.
+@discardableResult
+func eventually(_ what: @autoclosure () -> String = "condition", timeout: Duration = .seconds(60),
+                sourceLocation: SourceLocation = #_sourceLocation, _ condition: () async throws -> Bool) async rethrows -> Bool {
+    let clock = ContinuousClock()
+    let end = clock.now.advanced(by: timeout)
+    while clock.now < end {
+        if try await condition() { return true }
+        try? await Task.sleep(for: .milliseconds(2))
+    }
+    if try await condition() { return true }
+    Issue.record("\(what()) did not happen within \(timeout)", sourceLocation: sourceLocation)
+    return false
+}
+
+/// A deployment with its `run()` loop going; `stop()` shuts it down and waits for the loop to end.
+struct RunningDeployment {
+    let deployment: Deployment
+    let runner: Task<Void, Never>
+
+    static func start(_ config: DeploymentConfig, waitUntilReady: Bool = true) async throws -> RunningDeployment {
+        let deployment = try Deployment(config)
+        let runner = Task { await deployment.run() }
+        let running = RunningDeployment(deployment: deployment, runner: runner)
+        if waitUntilReady {
+            let ready = await eventually("deployment '\(config.name)' ready") { await deployment.isReady }
+            if !ready {
+                runner.cancel()
+                throw ServingError(.unavailable, "deployment '\(config.name)' never became ready")
+            }
+        }
+        return running
+    }
+
+    func stop() async {
+        await deployment.shutdown()
+        await runner.value
+    }
+
+    func infer(_ request: InferenceRequest) async -> Result<InferenceResponse, ServingError> {
+        do { return .success(try await deployment.infer(request)) } catch { return .failure(error) }
+    }
+}
+
+extension Result where Failure == ServingError {
+    var errorCode: ServingError.Code? {
+        if case .failure(let error) = self { return error.code }
+        return nil
+    }
+    var response: Success? { try? get() }
+}
+
+// MARK: - Tensors
+
+/// A one-element FP32 tensor.
+func scalar(_ name: String, _ value: Float) -> TensorData {
+    TensorData(name: name, shape: [1], floats: [value])
+}
+
+/// A one-element INT32 tensor.
+func int32Scalar(_ name: String, _ value: Int32) -> TensorData {
+    try! TensorData(name: name, datatype: .int32, shape: [1], data: withUnsafeBytes(of: value) { Data($0) })
+}
+
+extension TensorData {
+    var int32s: [Int32] {
+        data.withUnsafeBytes { raw in (0..<(raw.count / 4)).map { raw.loadUnaligned(fromByteOffset: $0 * 4, as: Int32.self) } }
+    }
+
+    /// A UINT8 tensor holding a string's UTF-8 bytes (KServe's BYTES type is not supported).
+    static func text(_ name: String, _ value: String) -> TensorData {
+        let bytes = Data(value.utf8)
+        return try! TensorData(name: name, datatype: .uint8, shape: [bytes.count], data: bytes)
+    }
+
+    var text: String { String(decoding: data, as: UTF8.self) }
+}
+
+extension InferenceResponse {
+    /// The first value of FP32 output `name`.
+    func float(_ name: String) -> Float? { output(named: name)?.floats()?.first }
+}
