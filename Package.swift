@@ -90,6 +90,16 @@ let package = Package(
         .testTarget(name: "MediaIOTests", dependencies: ["MediaIO", "PlayheadCore", "TestSupport"]),
         .testTarget(name: "InferenceTests", dependencies: ["Inference", "PlayheadCore"], linkerSettings: openVINORuntimeRPath),
         .testTarget(name: "ServingTests", dependencies: ["Serving", "Inference", "PlayheadCore", "TestSupport"], linkerSettings: openVINORuntimeRPath),
+        .testTarget(
+            name: "PlayheadServerTests",
+            dependencies: [
+                "PlayheadServer", "Serving", "Inference", "PlayheadCore",
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Yams", package: "Yams"),
+            ],
+            linkerSettings: openVINORuntimeRPath
+        ),
         .testTarget(name: "PlayheadCLITests", dependencies: ["PlayheadCore", "TestSupport"]),
         .testTarget(name: "AnalyzersTests", dependencies: ["Analyzers", "MediaIO", "Inference", "PlayheadCore", "TestSupport"], linkerSettings: openVINORuntimeRPath),
     ],

@@ -7,6 +7,8 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 
 OPENVINO_VERSION="2026.4.1"
+# The official KServe v2 client; the server tests drive `playhead serve` with it.
+TRITONCLIENT_VERSION="2.73.0"
 apt_packages=(libavformat-dev libavcodec-dev libswscale-dev libswresample-dev libavutil-dev
               pkg-config ffmpeg espeak-ng fonts-dejavu-core)
 
@@ -29,6 +31,10 @@ fi
 if ! "$venv/bin/python" -c "import importlib.metadata as m, sys; sys.exit(m.version('openvino') != '$OPENVINO_VERSION')" 2>/dev/null; then
   echo "setup: installing openvino==$OPENVINO_VERSION"
   "$venv/bin/pip" install -q --disable-pip-version-check "openvino==$OPENVINO_VERSION"
+fi
+if ! "$venv/bin/python" -c "import importlib.metadata as m, sys; sys.exit(m.version('tritonclient') != '$TRITONCLIENT_VERSION')" 2>/dev/null; then
+  echo "setup: installing tritonclient[http]==$TRITONCLIENT_VERSION"
+  "$venv/bin/pip" install -q --disable-pip-version-check "tritonclient[http]==$TRITONCLIENT_VERSION"
 fi
 
 ov_dir="$("$venv/bin/python" -c "import importlib.util, os; print(os.path.dirname(importlib.util.find_spec('openvino').origin))")"

@@ -1,0 +1,122 @@
+import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+import Inference
+import Logging
+import PlayheadServer
+import Serving
+import ServiceLifecycle
+import Synchronization
+
+/// A `PlayheadHTTPServer` listening on a free loopback port for one test, stopped gracefully after.
+final class LiveServer: Sendable {
+    let engine: ServingEngine
+    let port: Int
+    private let group: ServiceGroup
+    private let task: Task<Void, any Error>
+
+    static let packageRoot: URL = {
+        var url = URL(fileURLWithPath: #filePath)
+        for _ in 0..<3 { url.deleteLastPathComponent() }
+        return url
+    }()
+    static let repository = ModelRepository(root: packageRoot.appendingPathComponent("models").path)
+    static let core: InferenceCore = try! InferenceCore()
+
+    private init(engine: ServingEngine, port: Int, group: ServiceGroup, task: Task<Void, any Error>) {
+        self.engine = engine
+        self.port = port
+        self.group = group
+        self.task = task
+    }
+
+    static func start(token: String? = nil, maxBodyBytes: Int = 8 << 20, deploy: (ServingEngine) async throws -> Void) async throws -> LiveServer {
+        PlayheadMetrics.bootstrap()
+        let engine = ServingEngine()
+        try await deploy(engine)
+        let server = PlayheadHTTPServer(engine: engine, options: .init(port: 0, token: token, maxBodyBytes: maxBodyBytes))
+        let (ports, portSink) = AsyncStream.makeStream(of: Int.self)
+        var logger = Logger(label: "test-server")
+        logger.logLevel = .warning
+        let services = server.makeServices(logger: logger) { portSink.yield($0) }
+        let group = ServiceGroup(services: services, logger: logger)
+        let task = Task { try await group.run() }
+        guard let port = await ports.first(where: { _ in true }) else { throw URLError(.cannotConnectToHost) }
+        let live = LiveServer(engine: engine, port: port, group: group, task: task)
+        try await live.waitUntilReady()
+        return live
+    }
+
+    /// Deploys a repository model with the server's own YAML-to-deployment path.
+    static func model(_ model: String, as name: String, configure: (inout ServerConfig.Deployment) -> Void = { _ in }) throws -> DeploymentConfig {
+        var declared = ServerConfig.Deployment(name: name, model: model)
+        configure(&declared)
+        return try ServerConfig.deploymentConfig(declared, repository: repository, core: core)
+    }
+
+    var baseURL: URL { URL(string: "http://127.0.0.1:\(port)")! }
+
+    func waitUntilReady() async throws {
+        for _ in 0..<600 {
+            if let (status, _, _) = try? await request("GET", "/v2/health/ready"), status == 200 { return }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        throw URLError(.timedOut)
+    }
+
+    func stop() async {
+        await group.triggerGracefulShutdown()
+        _ = try? await task.value
+    }
+
+    /// One HTTP exchange; returns status, headers (lower-cased names) and body.
+    func request(_ method: String, _ path: String, body: Data? = nil, headers: [String: String] = [:]) async throws -> (Int, [String: String], Data) {
+        var request = URLRequest(url: URL(string: path, relativeTo: baseURL)!)
+        request.httpMethod = method
+        request.httpBody = body
+        for (name, value) in headers { request.setValue(value, forHTTPHeaderField: name) }
+        let (data, response) = try await URLSession.shared.data(for: request)
+        let http = response as! HTTPURLResponse
+        var fields: [String: String] = [:]
+        for (name, value) in http.allHeaderFields { fields[String(describing: name).lowercased()] = String(describing: value) }
+        return (http.statusCode, fields, data)
+    }
+
+    /// The `{"error": {"code", "message"}}` body of a failed request.
+    static func errorCode(_ body: Data) -> String? {
+        ((try? JSONSerialization.jsonObject(with: body) as? [String: Any])?["error"] as? [String: Any])?["code"] as? String
+    }
+}
+
+/// A gate tests open to let a blocked handler go on.
+final class Gate: Sendable {
+    private let state = Mutex<(open: Bool, waiters: [CheckedContinuation<Void, Never>])>((false, []))
+
+    func open() {
+        let waiters = state.withLock { state in
+            state.open = true
+            defer { state.waiters = [] }
+            return state.waiters
+        }
+        for waiter in waiters { waiter.resume() }
+    }
+
+    func wait() async {
+        await withCheckedContinuation { continuation in
+            let now = state.withLock { state in
+                if state.open { return true }
+                state.waiters.append(continuation)
+                return false
+            }
+            if now { continuation.resume() }
+        }
+    }
+}
+
+/// A thread-safe counter handlers bump so tests can wait for them.
+final class Tally: Sendable {
+    private let value = Mutex(0)
+    func increment() { value.withLock { $0 += 1 } }
+    var count: Int { value.withLock { $0 } }
+}
