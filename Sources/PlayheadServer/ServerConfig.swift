@@ -58,7 +58,8 @@ public struct ServerConfig: Sendable, Decodable {
         public var maxQueuedRequests: Int?
         public var batching: Batching?
         public var autoscaling: Autoscaling?
-        public var hint: CompileOptions.PerformanceHint?
+        /// `latency` or `throughput` (any case).
+        public var hint: String?
         public var precision: CompileOptions.Precision?
         public var threads: Int?
         public var inferRequests: Int?
@@ -130,7 +131,14 @@ public struct ServerConfig: Sendable, Decodable {
         } catch {
             throw ServingError(.invalidConfig, "deployment '\(declared.name)': \(error.message)")
         }
-        let options = CompileOptions(hint: declared.hint ?? .throughput, precision: declared.precision, threads: declared.threads)
+        var hint = CompileOptions.PerformanceHint.throughput
+        if let declaredHint = declared.hint {
+            guard let parsed = CompileOptions.PerformanceHint(rawValue: declaredHint.uppercased()) else {
+                throw ServingError(.invalidConfig, "deployment '\(declared.name)': hint must be latency or throughput, got '\(declaredHint)'")
+            }
+            hint = parsed
+        }
+        let options = CompileOptions(hint: hint, precision: declared.precision, threads: declared.threads)
         let batching = declared.batching
         let maxWait = Duration.microseconds(Int64(((batching?.maxWaitMs ?? 0) * 1000).rounded()))
         var autoscaling: AutoscalingPolicy?

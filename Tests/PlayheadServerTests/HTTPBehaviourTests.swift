@@ -181,3 +181,26 @@ import Yams
         await server.stop()
     }
 }
+
+@Suite struct GracefulShutdownTests {
+    @Test func shutdownStopsAcceptingAndFinishesInFlightRequests() async throws {
+        let gate = Gate()
+        let started = Tally()
+        let server = try await LiveServer.start { try await $0.deploy(HTTPBehaviourTests.echo(gate: gate, started: started)) }
+        let inFlight = Task { try await server.request("POST", "/v2/models/echo/infer", body: HTTPBehaviourTests.inferBody(-3)) }
+        while started.count < 1 { try await Task.sleep(for: .milliseconds(5)) }
+        let stopping = Task { await server.stop() }
+        // Once the listener is closed, new connections are refused while the request is still held.
+        var refused = false
+        for _ in 0..<400 where !refused {
+            refused = (try? await server.request("GET", "/v2/health/live")) == nil
+            if !refused { try await Task.sleep(for: .milliseconds(5)) }
+        }
+        #expect(refused)
+        gate.open()
+        let (status, _, data) = try await inFlight.value
+        #expect(status == 200)
+        #expect(String(decoding: data, as: UTF8.self).contains("-6"))
+        await stopping.value
+    }
+}
