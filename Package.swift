@@ -89,7 +89,7 @@ let package = Package(
         .testTarget(name: "PlayheadCoreTests", dependencies: ["PlayheadCore"]),
         .testTarget(name: "MediaIOTests", dependencies: ["MediaIO", "PlayheadCore", "TestSupport"]),
         .testTarget(name: "InferenceTests", dependencies: ["Inference", "PlayheadCore"], linkerSettings: openVINORuntimeRPath),
-        .testTarget(name: "ServingTests", dependencies: ["Serving", "Inference", "PlayheadCore", "TestSupport"], linkerSettings: openVINORuntimeRPath),
+        .testTarget(name: "ServingTests", dependencies: ["Serving", "Inference", "Analyzers", "MediaIO", "PlayheadCore", "TestSupport"], linkerSettings: openVINORuntimeRPath),
         .testTarget(
             name: "PlayheadServerTests",
             dependencies: [

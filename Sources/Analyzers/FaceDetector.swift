@@ -64,8 +64,16 @@ public final class FaceDetector: Sendable {
             throw PlayheadError(.invalidArgument, "face detection needs \(size)x\(size) NHWC float frames (use FaceDetector.frameFormat)")
         }
         let outputs = try await pool.infer([try Tensor(shape: [1, size, size, 3], floats: pixels)])
-        let detections = BlazeFace.decode(regressors: try outputs[regressorsIndex].floats(), scores: try outputs[scoresIndex].floats(),
-                                          anchors: anchors, inputSize: size, minScore: minScore)
+        return Self.faces(regressors: try outputs[regressorsIndex].floats(), scores: try outputs[scoresIndex].floats(),
+                          variant: variant, minScore: minScore, frame: frame)
+    }
+
+    /// Faces from BlazeFace's raw outputs for a frame decoded in the variant's `frameFormat`, in source
+    /// pixels (used directly and by callers that run the model elsewhere, e.g. through a deployment).
+    public static func faces(regressors: [Float], scores: [Float], variant: BlazeFace.Variant, minScore: Float, frame: VideoFrame) -> [Face] {
+        let size = variant.inputSize
+        let detections = BlazeFace.decode(regressors: regressors, scores: scores, anchors: BlazeFace.anchors(for: variant),
+                                          inputSize: size, minScore: minScore)
         let scale = Double(size)
         return BlazeFace.weightedNonMaxSuppression(detections).map { detection in
             let box = BoundingBox(x: detection.box.x * scale, y: detection.box.y * scale,

@@ -158,7 +158,9 @@ public actor Deployment {
         let rejection: ServingError? =
             if Task.isCancelled { ServingError(.cancelled, "the request was cancelled") }
             else if !accepting { ServingError(.unavailable, "deployment '\(name)' is shutting down") }
-            else if let startupFailure, replicas.isEmpty, building == 0 { startupFailure }
+            else if let startupFailure, replicas.isEmpty, building == 0 {
+                ServingError(.unavailable, "deployment '\(name)' has no replica: \(startupFailure.message)")
+            }
             else if let deadline = request.deadline, deadline <= now { ServingError(.deadlineExceeded, "the deadline passed before the request was queued") }
             else if let problem = validate(request) { problem }
             else if !machine.enqueue(id, priority: request.priority, deadline: request.deadline, now: now) {
@@ -245,6 +247,18 @@ public actor Deployment {
         let batchID = nextID
         nextID &+= 1
         var requests: [InferenceRequest] = []
+        // Requests queued before any replica existed (or checked against another version during an
+        // update) were not validated against this backend; a model backend must never see them.
+        var valid: [UInt64] = []
+        for id in ids {
+            if let request = waiters[id]?.request, let problem = replica.backend.validate(request) {
+                finish(id, .failure(problem))
+            } else {
+                valid.append(id)
+            }
+        }
+        guard !valid.isEmpty else { return }
+        let ids = valid
         for id in ids {
             guard var waiter = waiters[id] else { continue }
             waiter.batch = batchID
@@ -434,6 +448,11 @@ public actor Deployment {
                 } catch {
                     config = previous
                     machine.update(policy: previous.batching)
+                    // Old replicas already drained are rebuilt before the new ones go, so the rollback
+                    // leaves the old version at its old size rather than with fewer replicas, or none.
+                    for _ in 0..<min(index, old.count) {
+                        _ = try? await addReplica(version: previous.version, config: previous)
+                    }
                     if let survivor = replicas.first(where: { !$0.draining && $0.version == previous.version }) {
                         inputs = survivor.backend.inputs
                         outputs = survivor.backend.outputs

@@ -82,6 +82,10 @@ final class ModelBackend: ReplicaBackend {
                 if parts.count > 1 { shape[0] = parts.reduce(0) { $0 + $1.shape[0] } }
                 let tensor: Tensor
                 do throws(InferenceError) { tensor = try Tensor(elementType: spec.datatype.elementType, shape: shape) } catch { throw ServingError(error) }
+                // TensorData's fields are mutable, so the byte count is checked again right before the copy.
+                guard parts.reduce(0, { $0 + $1.data.count }) == tensor.byteCount else {
+                    throw ServingError(.invalidInput, "input '\(spec.name)': the data size does not match shape \(shape) of \(spec.datatype.rawValue)")
+                }
                 tensor.withUnsafeMutableBytes { destination in
                     var offset = 0
                     for part in parts {

@@ -90,11 +90,14 @@ public enum KServeCodec {
         var binaryTensors: [TensorData] = []
         header["outputs"] = response.outputs.map { tensor -> [String: Any] in
             var entry: [String: Any] = ["name": tensor.name, "shape": tensor.shape, "datatype": tensor.datatype.rawValue]
-            if allBinary || binaryOutputs.contains(tensor.name) {
+            // JSON has no NaN or infinity; a tensor holding one goes as binary data instead of making
+            // the whole body unserializable.
+            if !(allBinary || binaryOutputs.contains(tensor.name)), case let values = jsonValues(tensor),
+               JSONSerialization.isValidJSONObject(["data": values]) {
+                entry["data"] = values
+            } else {
                 entry["parameters"] = ["binary_data_size": tensor.data.count]
                 binaryTensors.append(tensor)
-            } else {
-                entry["data"] = jsonValues(tensor)
             }
             return entry
         }
@@ -211,6 +214,9 @@ public enum KServeCodec {
                 append(UInt8(flag ? 1 : 0))
                 continue
             }
+            // A Double holds integers exactly only up to 2^53: 64-bit integers are taken as integers.
+            if datatype == .int64, !isBoolean(value), let exact = value as? Int64 { append(exact); continue }
+            if datatype == .uint64, !isBoolean(value), let exact = value as? UInt64 { append(exact); continue }
             guard let number = number(value) else {
                 throw invalid("tensor '\(name)': \(datatype.rawValue) data must be numbers, found \(type(of: value))")
             }
