@@ -30,7 +30,8 @@ public final class Model {
     /// Whether any input or output has a dynamic axis.
     public var isDynamic: Bool { ov_model_is_dynamic(handle) }
 
-    /// Fixes the shapes of the named inputs; the output shapes follow by shape inference.
+    /// Fixes the shapes of the named inputs; the output shapes follow by shape inference. A -1 keeps a
+    /// dimension dynamic (e.g. `[-1, 3, 320, 320]`: any batch size, fixed image size).
     ///
     /// Unknown names, a wrong rank or a shape the graph cannot take are `.invalidArgument`.
     public func reshape(_ shapes: [String: [Int]]) throws(InferenceError) {
@@ -71,8 +72,8 @@ public final class Model {
     }
 
     private static func validate(_ shape: [Int], for port: PortInfo, operation: String) throws(InferenceError) {
-        guard shape.allSatisfy({ $0 > 0 }) else {
-            throw .invalidArgument(operation, "shape \(shape) for '\(port.name)' must have positive dimensions")
+        guard shape.allSatisfy({ $0 > 0 || $0 == -1 }) else {
+            throw .invalidArgument(operation, "shape \(shape) for '\(port.name)' must have positive dimensions (or -1 for dynamic)")
         }
         guard port.accepts(shape: shape) else {
             throw .invalidArgument(operation, "shape \(shape) does not fit input \(port)")
@@ -81,8 +82,8 @@ public final class Model {
 
     private static func partialShape(_ shape: [Int], _ operation: String) throws(InferenceError) -> ov_partial_shape_t {
         var partial = ov_partial_shape_t()
-        let dims = shape.map(Int64.init)
-        try check(ov_partial_shape_create_static(Int64(dims.count), dims, &partial), operation, code: .invalidArgument)
+        let dims = shape.map { ov_dimension_t(min: Int64($0), max: Int64($0)) }
+        try check(ov_partial_shape_create(Int64(dims.count), dims, &partial), operation, code: .invalidArgument)
         return partial
     }
 

@@ -13,7 +13,7 @@ struct KServeRoutes {
     let maxBodyBytes: Int
     let serverVersion: String
 
-    func register(on router: Hummingbird.Router<BasicRequestContext>) {
+    func register(on router: Hummingbird.Router<PlayheadRequestContext>) {
         router.get("/v2/health/live") { _, _ in KServeJSON.response(["live": true]) }
         router.get("/v2/health/ready") { _, _ in
             let ready = await engine.isReady()
@@ -37,7 +37,7 @@ struct KServeRoutes {
         }
     }
 
-    private func deployment(_ context: BasicRequestContext, version: String?) async throws -> Deployment {
+    private func deployment(_ context: PlayheadRequestContext, version: String?) async throws -> Deployment {
         let deployment = try await engine.deployment(named: context.parameters.require("name"))
         if let version {
             let served = await deployment.replicaVersions
@@ -49,7 +49,7 @@ struct KServeRoutes {
         return deployment
     }
 
-    private func metadata(_ context: BasicRequestContext, version: String?) async throws -> Response {
+    private func metadata(_ context: PlayheadRequestContext, version: String?) async throws -> Response {
         let deployment = try await deployment(context, version: version)
         let config = await deployment.config
         func specs(_ specs: [TensorSpec]) -> [[String: Any]] {
@@ -63,7 +63,7 @@ struct KServeRoutes {
         ])
     }
 
-    private func readiness(_ context: BasicRequestContext, version: String?) async throws -> Response {
+    private func readiness(_ context: PlayheadRequestContext, version: String?) async throws -> Response {
         let deployment = try await deployment(context, version: version)
         guard await deployment.isReady else {
             throw APIError(.serviceUnavailable, code: "unavailable", message: "deployment '\(deployment.name)' has no replica ready yet", retryAfterSeconds: 1)
@@ -71,7 +71,7 @@ struct KServeRoutes {
         return KServeJSON.response(["name": deployment.name, "ready": true])
     }
 
-    private func infer(_ request: Request, _ context: BasicRequestContext, version: String?) async throws -> Response {
+    private func infer(_ request: Request, _ context: PlayheadRequestContext, version: String?) async throws -> Response {
         let deployment = try await deployment(context, version: version)
         if let declared = request.headers[.contentLength].flatMap(Int.init), declared > maxBodyBytes {
             throw APIError(.contentTooLarge, code: "payload_too_large", message: "the body is \(declared) bytes; this server accepts at most \(maxBodyBytes)")
@@ -83,21 +83,18 @@ struct KServeRoutes {
             }
             headerLength = value
         }
-        let limit = maxBodyBytes
+        let buffer = try await request.body.collect(upTo: maxBodyBytes)
+        let decoded = try KServeCodec.decodeRequest(Data(buffer.readableBytesView), headerLength: headerLength)
         // A client that disconnects cancels the work: the request leaves the queue or its batch.
-        return try await request.body.consumeWithCancellationOnInboundClose { body in
-            let buffer = try await body.collect(upTo: limit)
-            let decoded = try KServeCodec.decodeRequest(Data(buffer.readableBytesView), headerLength: headerLength)
-            let response = try await deployment.infer(decoded.request)
-            let encoded = KServeCodec.encodeResponse(response, binaryOutputs: decoded.binaryOutputs, allBinary: decoded.allBinary)
-            var headers: HTTPFields = [:]
-            if let length = encoded.jsonHeaderLength {
-                headers[.contentType] = "application/octet-stream"
-                headers[.inferenceHeaderContentLength] = String(length)
-            } else {
-                headers[.contentType] = "application/json"
-            }
-            return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: encoded.data)))
+        let response = try await context.cancellingOnDisconnect { try await deployment.infer(decoded.request) }
+        let encoded = KServeCodec.encodeResponse(response, binaryOutputs: decoded.binaryOutputs, allBinary: decoded.allBinary)
+        var headers: HTTPFields = [:]
+        if let length = encoded.jsonHeaderLength {
+            headers[.contentType] = "application/octet-stream"
+            headers[.inferenceHeaderContentLength] = String(length)
+        } else {
+            headers[.contentType] = "application/json"
         }
+        return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: encoded.data)))
     }
 }

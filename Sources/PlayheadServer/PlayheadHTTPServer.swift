@@ -43,8 +43,8 @@ public struct PlayheadHTTPServer: Sendable {
     }
 
     /// Every route, with the JSON-error and auth middleware in front.
-    public func makeRouter() -> Hummingbird.Router<BasicRequestContext> {
-        let router = Hummingbird.Router(context: BasicRequestContext.self)
+    public func makeRouter() -> Hummingbird.Router<PlayheadRequestContext> {
+        let router = Hummingbird.Router(context: PlayheadRequestContext.self)
         router.add(middleware: JSONErrorMiddleware())
         if let token = options.token { router.add(middleware: BearerAuthMiddleware(token: token)) }
         KServeRoutes(engine: engine, maxBodyBytes: options.maxBodyBytes, serverVersion: options.version).register(on: router)
@@ -63,6 +63,7 @@ public struct PlayheadHTTPServer: Sendable {
     public func makeServices(logger: Logger, onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }) -> [any Service] {
         let application = Application(
             router: makeRouter(),
+            server: .http1(configuration: .init(additionalChannelHandlers: [ConnectionWatcher()])),
             configuration: .init(address: .hostname(options.host, port: options.port), serverName: "playhead/\(options.version)"),
             onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? 0) },
             logger: logger)
