@@ -65,7 +65,7 @@ let package = Package(
         .target(
             name: "PlayheadServer",
             dependencies: [
-                "PlayheadCore", "Inference", "Serving",
+                "PlayheadCore", "MediaIO", "Inference", "Analyzers", "Serving",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "NIOCore", package: "swift-nio"),

@@ -52,7 +52,10 @@ public final class FaceDetector: Sendable {
     }
 
     /// The pixels the detector needs: a letterboxed square, NHWC, normalised to −1…1.
-    public var frameFormat: FrameFormat {
+    public var frameFormat: FrameFormat { Self.frameFormat(for: variant) }
+
+    /// The pixels a variant needs, for callers that run the model elsewhere.
+    public static func frameFormat(for variant: BlazeFace.Variant) -> FrameFormat {
         FrameFormat(width: variant.inputSize, height: variant.inputSize, layout: .float32NHWC, resize: .letterbox(padding: 0),
                     filter: .bilinear, mean: [0.5, 0.5, 0.5], std: [0.5, 0.5, 0.5])
     }

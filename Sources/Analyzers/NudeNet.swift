@@ -14,6 +14,11 @@ public enum NudeNet {
         "MALE_GENITALIA_EXPOSED", "ANUS_COVERED", "FEMALE_BREAST_COVERED", "BUTTOCKS_COVERED",
     ]
 
+    /// Classes that make an image explicit (exposed genitalia, breasts, buttocks, anus).
+    public static let explicitLabels: Set<String> = [
+        "FEMALE_GENITALIA_EXPOSED", "MALE_GENITALIA_EXPOSED", "FEMALE_BREAST_EXPOSED", "BUTTOCKS_EXPOSED", "ANUS_EXPOSED",
+    ]
+
     public static let inputSize = 320
 
     /// The pixels the model needs.

@@ -47,17 +47,15 @@ final class CodecContext {
               damaged: (Packet, PlayheadError) -> PlayheadError) throws -> Bool {
         while true {
             packet.unref()
-            guard try format.read(into: packet) else {
-                _ = try send(nil)
-                return false
-            }
-            guard packet.pointer.pointee.stream_index == streamIndex else { continue }
+            let atEnd = try !format.read(into: packet)
+            if !atEnd && packet.pointer.pointee.stream_index != streamIndex { continue }
             do {
-                _ = try send(packet)
+                // nil drains the decoder; a decoder may only then notice that the last packet was cut short.
+                _ = try send(atEnd ? nil : packet)
             } catch let error as PlayheadError where error.code == .decodeFailed {
                 throw damaged(packet, error)
             }
-            return true
+            return !atEnd
         }
     }
 

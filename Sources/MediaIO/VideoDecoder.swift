@@ -125,7 +125,11 @@ public final class VideoDecoder {
     /// Sends the next packet of our stream to the decoder, or starts draining at end of file.
     private func feed() throws {
         let sent = try codec.feed(from: format, stream: stream.pointee.index, using: packet) { packet, error in
-            let seconds = Double(packet.pointer.pointee.pts - startPTS) * timeBase.doubleValue
+            let pts = packet.pointer.pointee.pts
+            guard pts != ph_av_nopts_value() else {
+                return PlayheadError(.corruptMedia, "\(format.path) is damaged or truncated: \(error.message)")
+            }
+            let seconds = Double(pts - startPTS) * timeBase.doubleValue
             return PlayheadError(.corruptMedia, "\(format.path) is damaged or truncated near \(seconds) s: \(error.message)")
         }
         if !sent { draining = true }

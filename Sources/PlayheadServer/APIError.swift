@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
+import PlayheadCore
 import Serving
 
 /// An HTTP error with the JSON body every route uses: `{"error": {"code": "...", "message": "..."}}`.
@@ -55,6 +56,8 @@ struct JSONErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             throw APIError(error)
         } catch let error as HTTPError {
             throw APIError(httpError: error, request: request)
+        } catch let error as PlayheadErrorConvertible {
+            throw APIError(error.playheadError)
         } catch is CancellationError {
             throw APIError(ServingError(.cancelled, "the client went away"))
         } catch {
@@ -65,6 +68,13 @@ struct JSONErrorMiddleware<Context: RequestContext>: RouterMiddleware {
 }
 
 extension APIError {
+    /// Media and model failures: the caller's bad input is a 400 with the media code, the rest a 500.
+    init(_ error: PlayheadError) {
+        let clientCodes: Set<PlayheadError.Code> = [.fileNotFound, .emptyFile, .unsupportedFormat, .corruptMedia, .noVideoStream,
+                                                    .noAudioStream, .invalidArgument, .decodeFailed]
+        self.init(clientCodes.contains(error.code) ? .badRequest : .internalServerError, code: error.code.rawValue, message: error.message)
+    }
+
     init(httpError: HTTPError, request: Request) {
         switch httpError.status {
         case .notFound:

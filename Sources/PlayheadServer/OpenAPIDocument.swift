@@ -30,8 +30,12 @@ enum OpenAPIDocument {
                   type: string
                   enum: [invalid_input, deployment_not_found, version_not_found, deadline_exceeded, queue_full,
                          cancelled, unavailable, inference_failed, invalid_config, remote_failed, internal,
-                         not_found, payload_too_large, unauthorized]
+                         not_found, payload_too_large, unauthorized, unsupported_format, corrupt_media,
+                         empty_file, no_video_stream]
                 message: {type: string}
+        Box:
+          type: object
+          properties: {x: {type: number}, y: {type: number}, width: {type: number}, height: {type: number}}
         Tensor:
           type: object
           required: [name, shape, datatype]
@@ -161,6 +165,38 @@ enum OpenAPIDocument {
             '400': {$ref: '#/components/responses/Error'}
             '404': {$ref: '#/components/responses/Error'}
             '503': {$ref: '#/components/responses/Error'}
+      /v1/images/analyze:
+        post:
+          parameters:
+            - {name: features, in: query, schema: {type: string, default: faces}, description: 'comma list of faces, safety'}
+          requestBody:
+            required: true
+            content:
+              image/jpeg: {schema: {type: string, format: binary}}
+              image/png: {schema: {type: string, format: binary}}
+          responses:
+            '200':
+              description: detections in source pixels
+              content:
+                application/json:
+                  schema:
+                    type: object
+                    properties:
+                      width: {type: integer}
+                      height: {type: integer}
+                      faces:
+                        type: array
+                        items: {type: object, properties: {score: {type: number}, box: {$ref: '#/components/schemas/Box'}}}
+                      safety:
+                        type: object
+                        properties:
+                          explicit: {type: boolean}
+                          detections:
+                            type: array
+                            items: {type: object, properties: {label: {type: string}, score: {type: number}, box: {$ref: '#/components/schemas/Box'}}}
+            '400': {$ref: '#/components/responses/Error'}
+            '404': {$ref: '#/components/responses/Error'}
+            '413': {$ref: '#/components/responses/Error'}
       /metrics:
         get:
           security: []

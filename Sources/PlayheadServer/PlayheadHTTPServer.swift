@@ -16,8 +16,14 @@ public struct PlayheadHTTPServer: Sendable {
         public var token: String?
         public var maxBodyBytes: Int
         public var version: String
+        /// Deployments behind `POST /v1/images/analyze`.
+        public var facesDeployment: String
+        public var safetyDeployment: String
 
-        public init(host: String = "127.0.0.1", port: Int = 8080, token: String? = nil, maxBodyBytes: Int = 64 << 20, version: String = "0.1.0") {
+        public init(host: String = "127.0.0.1", port: Int = 8080, token: String? = nil, maxBodyBytes: Int = 64 << 20, version: String = "0.1.0",
+                    facesDeployment: String = "blazeface-full", safetyDeployment: String = "nudenet-320n") {
+            self.facesDeployment = facesDeployment
+            self.safetyDeployment = safetyDeployment
             self.host = host
             self.port = port
             self.token = token
@@ -48,6 +54,8 @@ public struct PlayheadHTTPServer: Sendable {
         router.add(middleware: JSONErrorMiddleware())
         if let token = options.token { router.add(middleware: BearerAuthMiddleware(token: token)) }
         KServeRoutes(engine: engine, maxBodyBytes: options.maxBodyBytes, serverVersion: options.version).register(on: router)
+        ImageAnalysisRoute(engine: engine, deployments: .init(faces: options.facesDeployment, safety: options.safetyDeployment),
+                           maxBodyBytes: options.maxBodyBytes).register(on: router)
         router.get("/metrics") { _, _ in
             let text = PlayheadMetrics.registry.emitToBuffer()
             return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"], body: .init(byteBuffer: ByteBuffer(bytes: text)))

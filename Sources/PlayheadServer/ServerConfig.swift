@@ -6,7 +6,8 @@ import Yams
 /// `playhead.yaml`: the server's address, auth and the deployments it serves.
 ///
 /// ```yaml
-/// server: {host: 127.0.0.1, port: 8080, token: secret, max_body_bytes: 67108864}
+/// server: {host: 127.0.0.1, port: 8080, token: secret, max_body_bytes: 67108864,
+///          analyze: {faces: blazeface-full, safety: nudenet-320n}}
 /// deployments:
 ///   - name: nudenet
 ///     model: nudenet-320n          # a model in the repository (`playhead models list`)
@@ -29,6 +30,8 @@ public struct ServerConfig: Sendable, Decodable {
         public var port: Int?
         public var token: String?
         public var maxBodyBytes: Int?
+        /// Deployments behind `POST /v1/images/analyze`: `{faces: blazeface-full, safety: nudenet-320n}`.
+        public var analyze: [String: String]?
     }
 
     public struct Batching: Sendable, Decodable {

@@ -42,7 +42,9 @@ struct ServeCommand: AsyncParsableCommand {
             let options = PlayheadHTTPServer.Options(
                 host: host ?? file.server?.host ?? "127.0.0.1", port: port ?? file.server?.port ?? 8080,
                 token: ProcessInfo.processInfo.environment["PLAYHEAD_TOKEN"] ?? file.server?.token,
-                maxBodyBytes: file.server?.maxBodyBytes ?? 64 << 20)
+                maxBodyBytes: file.server?.maxBodyBytes ?? 64 << 20,
+                facesDeployment: file.server?.analyze?["faces"] ?? "blazeface-full",
+                safetyDeployment: file.server?.analyze?["safety"] ?? "nudenet-320n")
             if options.isExposedWithoutToken {
                 logger.warning("listening on a non-loopback address without a token: anyone who can reach it can run models; set PLAYHEAD_TOKEN or server.token", metadata: ["host": "\(options.host)"])
             }

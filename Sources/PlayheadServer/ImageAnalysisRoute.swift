@@ -1,0 +1,110 @@
+import Analyzers
+import Foundation
+import HTTPTypes
+import Hummingbird
+import MediaIO
+import PlayheadCore
+import Serving
+
+/// `POST /v1/images/analyze?features=faces,safety`: a JPEG or PNG in, detections out, computed by the
+/// same deployments the KServe routes serve (the face model's and NudeNet's).
+struct ImageAnalysisRoute {
+    /// Which deployments answer each feature.
+    struct Deployments: Sendable {
+        var faces = "blazeface-full"
+        var safety = "nudenet-320n"
+    }
+
+    static let features: Set<String> = ["faces", "safety"]
+    /// Larger images are refused before decoding (a 50-megapixel RGB frame is already 150 MB).
+    static let maxPixels = 50_000_000
+
+    let engine: ServingEngine
+    let deployments: Deployments
+    let maxBodyBytes: Int
+
+    func register(on router: Hummingbird.Router<PlayheadRequestContext>) {
+        router.post("/v1/images/analyze") { request, context in try await analyze(request, context) }
+    }
+
+    private func analyze(_ request: Request, _ context: PlayheadRequestContext) async throws -> Response {
+        let requested = Set((request.uri.queryParameters.get("features") ?? "faces").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) })
+        let unknown = requested.subtracting(Self.features)
+        guard unknown.isEmpty, !requested.isEmpty else {
+            throw ServingError(.invalidInput, "unknown feature(s) \(unknown.sorted().joined(separator: ", ")); available: faces, safety")
+        }
+        let body = try await request.body.collect(upTo: maxBodyBytes)
+        guard body.readableBytes > 0 else { throw ServingError(.invalidInput, "the body is empty; send the JPEG or PNG bytes") }
+        // FFmpeg reads from a path; the file lives only for this request.
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("playhead-image-\(UUID().uuidString)")
+        guard FileManager.default.createFile(atPath: file.path, contents: Data(body.readableBytesView)) else {
+            throw ServingError(.internal, "cannot write a temporary file for the image")
+        }
+        defer { try? FileManager.default.removeItem(at: file) }
+        let info = try MediaProbe.probe(file.path)
+        guard let video = info.video else { throw ServingError(.invalidInput, "the body is not an image (no picture found)") }
+        guard video.width * video.height <= Self.maxPixels else {
+            throw ServingError(.invalidInput, "the image is \(video.width)x\(video.height); at most \(Self.maxPixels / 1_000_000) megapixels are accepted")
+        }
+        var result: [String: Any] = ["width": video.width, "height": video.height]
+        try await context.cancellingOnDisconnect {
+            var answer: [String: Any] = [:]
+            if requested.contains("faces") { answer["faces"] = try await faces(in: file.path) }
+            if requested.contains("safety") { answer["safety"] = try await safety(of: file.path) }
+            return AnswerBox(answer)
+        }.value.forEach { result[$0.key] = $0.value }
+        return KServeJSON.response(result)
+    }
+
+    private func firstFrame(_ path: String, _ format: FrameFormat) async throws -> VideoFrame {
+        for try await frame in VideoFrames(path: path, format: format) { return frame }
+        throw ServingError(.invalidInput, "the image has no decodable picture")
+    }
+
+    private func faces(in path: String) async throws -> [[String: Any]] {
+        let deployment = try await engine.deployment(named: deployments.faces)
+        let inputs = await deployment.inputs
+        guard let size = inputs.first?.shape.dropFirst().first,
+              let variant = BlazeFace.Variant.allCases.first(where: { $0.inputSize == size }) else {
+            throw ServingError(.unavailable, "deployment '\(deployments.faces)' is not a BlazeFace model (input \(inputs.first?.shape ?? []))")
+        }
+        let frame = try await firstFrame(path, FaceDetector.frameFormat(for: variant))
+        let response = try await deployment.infer(InferenceRequest(inputs: [
+            TensorData(name: inputs[0].name, shape: [1, size, size, 3], floats: frame.pixels.floats ?? []),
+        ]))
+        guard let regressors = response.outputs.first(where: { $0.shape.last == 16 })?.floats(),
+              let scores = response.outputs.first(where: { $0.shape.last == 1 })?.floats() else {
+            throw ServingError(.inferenceFailed, "deployment '\(deployments.faces)' did not return BlazeFace outputs")
+        }
+        return FaceDetector.faces(regressors: regressors, scores: scores, variant: variant, minScore: 0.5, frame: frame).map { face in
+            ["score": face.score, "box": Self.json(face.box)]
+        }
+    }
+
+    private func safety(of path: String) async throws -> [String: Any] {
+        let deployment = try await engine.deployment(named: deployments.safety)
+        let frame = try await firstFrame(path, NudeNet.frameFormat)
+        let name = await deployment.inputs.first?.name ?? "images"
+        let response = try await deployment.infer(InferenceRequest(inputs: [
+            TensorData(name: name, shape: [1, 3, NudeNet.inputSize, NudeNet.inputSize], floats: frame.pixels.floats ?? []),
+        ]))
+        guard let output = response.outputs.first, let values = output.floats() else {
+            throw ServingError(.inferenceFailed, "deployment '\(deployments.safety)' returned no output")
+        }
+        let detections = try NudeNet.decode(output: values, shape: output.shape, frame: frame)
+        return [
+            "explicit": detections.contains { NudeNet.explicitLabels.contains($0.label) },
+            "detections": detections.map { ["label": $0.label, "score": $0.score, "box": Self.json($0.box)] as [String: Any] },
+        ]
+    }
+
+    private static func json(_ box: BoundingBox) -> [String: Double] {
+        ["x": box.x, "y": box.y, "width": box.width, "height": box.height]
+    }
+}
+
+/// Carries a JSON dictionary out of a `@Sendable` closure; it is built and read by one request only.
+private struct AnswerBox: @unchecked Sendable {
+    let value: [String: Any]
+    init(_ value: [String: Any]) { self.value = value }
+}
