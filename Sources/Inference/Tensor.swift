@@ -38,7 +38,8 @@ public final class Tensor {
 
 
         let storage = UnsafeMutableRawPointer.allocate(byteCount: max(bytes, 1), alignment: Tensor.alignment)
-        storage.initializeMemory(as: UInt8.self, repeating: 0, count: max(bytes, 1))
+        // memset, not initializeMemory(repeating:): the generic loop runs per byte in debug builds.
+        memset(storage, 0, max(bytes, 1))
         var tensor: OpaquePointer?
         var dims = shape.map(Int64.init)
         let status = dims.withUnsafeMutableBufferPointer { buffer in

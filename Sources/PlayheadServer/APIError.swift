@@ -41,7 +41,7 @@ public struct APIError: Error, HTTPResponseError, Sendable {
         var headers: HTTPFields = [.contentType: "application/json"]
         if let retryAfterSeconds { headers[.retryAfter] = String(retryAfterSeconds) }
         let body = KServeJSON.data(["error": ["code": code, "message": message]])
-        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: body)))
+        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(copying: body)))
     }
 }
 
@@ -96,6 +96,21 @@ enum KServeJSON {
     }
 
     static func response(_ object: [String: Any], status: HTTPResponse.Status = .ok) -> Response {
-        Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: data(object))))
+        Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(copying: data(object))))
+    }
+}
+
+/// Bulk copies between NIO buffers and `Data` (tensor bodies are megabytes; a byte-wise sequence
+/// copy is what the generic initialisers do in unoptimised builds).
+extension ByteBuffer {
+    init(copying data: Data) {
+        self = ByteBufferAllocator().buffer(capacity: data.count)
+        data.withUnsafeBytes { _ = self.writeBytes($0) }
+    }
+}
+
+extension Data {
+    init(copying buffer: ByteBuffer) {
+        self = buffer.withUnsafeReadableBytes { Data($0) }
     }
 }

@@ -37,7 +37,7 @@ struct ImageAnalysisRoute {
         guard body.readableBytes > 0 else { throw ServingError(.invalidInput, "the body is empty; send the JPEG or PNG bytes") }
         // FFmpeg reads from a path; the file lives only for this request.
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("playhead-image-\(UUID().uuidString)")
-        guard FileManager.default.createFile(atPath: file.path, contents: Data(body.readableBytesView)) else {
+        guard FileManager.default.createFile(atPath: file.path, contents: Data(copying: body)) else {
             throw ServingError(.internal, "cannot write a temporary file for the image")
         }
         defer { try? FileManager.default.removeItem(at: file) }

@@ -84,7 +84,7 @@ struct KServeRoutes {
             headerLength = value
         }
         let buffer = try await request.body.collect(upTo: maxBodyBytes)
-        let decoded = try KServeCodec.decodeRequest(Data(buffer.readableBytesView), headerLength: headerLength)
+        let decoded = try KServeCodec.decodeRequest(Data(copying: buffer), headerLength: headerLength)
         // A client that disconnects cancels the work: the request leaves the queue or its batch.
         let response = try await context.cancellingOnDisconnect { try await deployment.infer(decoded.request) }
         let encoded = KServeCodec.encodeResponse(response, binaryOutputs: decoded.binaryOutputs, allBinary: decoded.allBinary)
@@ -95,6 +95,6 @@ struct KServeRoutes {
         } else {
             headers[.contentType] = "application/json"
         }
-        return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: encoded.data)))
+        return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(copying: encoded.data)))
     }
 }

@@ -23,6 +23,7 @@ import Yams
 ///     threads: 2
 ///     infer_requests: 4            # default: OpenVINO's optimal number
 ///     input_shapes: {images: [-1, 3, 320, 320]}
+///     canary: {share: 0.1, window_s: 30, min_requests: 50, max_error_rate_increase: 0.01, max_p99_ratio: 1.2}
 /// ```
 public struct ServerConfig: Sendable, Decodable {
     public struct Server: Sendable, Decodable {
@@ -34,7 +35,24 @@ public struct ServerConfig: Sendable, Decodable {
         public var analyze: [String: String]?
     }
 
-    public struct Batching: Sendable, Decodable {
+    public struct Canary: Sendable, Decodable, Equatable {
+        public var share: Double?
+        public var windowS: Double?
+        public var minRequests: Int?
+        public var maxErrorRateIncrease: Double?
+        public var maxP99Ratio: Double?
+
+        /// The serving policy, defaults filled in.
+        public var policy: CanaryPolicy {
+            let defaults = CanaryPolicy()
+            return CanaryPolicy(share: share ?? defaults.share, window: windowS.map { .milliseconds(Int64($0 * 1000)) } ?? defaults.window,
+                                minRequests: minRequests ?? defaults.minRequests,
+                                maxErrorRateIncrease: maxErrorRateIncrease ?? defaults.maxErrorRateIncrease,
+                                maxP99Ratio: maxP99Ratio ?? defaults.maxP99Ratio)
+        }
+    }
+
+    public struct Batching: Sendable, Decodable, Equatable {
         public var maxBatchSize: Int?
         public var maxWaitMs: Double?
 
@@ -44,7 +62,7 @@ public struct ServerConfig: Sendable, Decodable {
         }
     }
 
-    public struct Autoscaling: Sendable, Decodable {
+    public struct Autoscaling: Sendable, Decodable, Equatable {
         public var minReplicas: Int?
         public var maxReplicas: Int?
         public var targetOngoingRequests: Double?
@@ -52,7 +70,7 @@ public struct ServerConfig: Sendable, Decodable {
         public var downscaleDelayS: Double?
     }
 
-    public struct Deployment: Sendable, Decodable {
+    public struct Deployment: Sendable, Decodable, Equatable {
         public var name: String
         public var model: String
         public var version: String?
@@ -67,6 +85,8 @@ public struct ServerConfig: Sendable, Decodable {
         public var threads: Int?
         public var inferRequests: Int?
         public var inputShapes: [String: [Int]]?
+        /// How a changed deployment is tried when the file is reloaded (SIGHUP); absent: a plain rolling update.
+        public var canary: Canary?
 
         public init(name: String, model: String) {
             self.name = name

@@ -28,6 +28,7 @@ public actor Deployment {
     private var startupFailure: ServingError?
     private var autoscalingState = AutoscalingPolicy.State()
     private var updating = false
+    private var canary: CanaryState?
     private var idleWaiters: [CheckedContinuation<Void, Never>] = []
     private let router = Router()
     private let metrics: ServingMetrics
@@ -211,7 +212,14 @@ public actor Deployment {
         }
         var wakeAt: ContinuousClock.Instant?
         while !machine.isEmpty {
-            let candidates = replicas.map { Router.Candidate(id: $0.id, outstanding: $0.ongoing, canAccept: $0.canAccept && $0.ongoing < config.maxOngoingRequests) }
+            var candidates = replicas.map { Router.Candidate(id: $0.id, outstanding: $0.ongoing, canAccept: $0.canAccept && $0.ongoing < config.maxOngoingRequests) }
+            if let canary {
+                // A canary gets its share of batches; the rest go to the old version (either side may
+                // take the batch when the other has no free slot).
+                let toCanary = Double.random(in: 0..<1, using: &generator) < canary.share
+                let side = candidates.filter { ($0.id == canary.replicaID) == toCanary }
+                if side.contains(where: \.canAccept) { candidates = side }
+            }
             guard let chosen = router.pick(candidates, using: &generator), let replica = replicas.first(where: { $0.id == chosen }) else {
                 wakeAt = machine.earliestDeadline
                 break
@@ -302,6 +310,7 @@ public actor Deployment {
         guard let batch = batches.removeValue(forKey: batchID) else { return }
         let replica = batch.replica
         metrics.computeTime.recordInterval(since: batch.started)
+        canary?.record(replica: replica.id, elapsed: .now - batch.started, results: results)
         replica.runningBatches -= 1
         replica.ongoing -= ids.count
         metrics.utilisation(replica: replica.id, version: replica.version, value: Double(replica.runningBatches) / Double(replica.backend.concurrency))
@@ -335,7 +344,7 @@ public actor Deployment {
 
     /// Builds and warms a replica of `version` (the current one if nil), then lets it take traffic.
     @discardableResult
-    private func addReplica(version: String?, config replicaConfig: DeploymentConfig? = nil) async throws(ServingError) -> Replica {
+    private func addReplica(version: String?, config replicaConfig: DeploymentConfig? = nil, canaryShare: Double? = nil) async throws(ServingError) -> Replica {
         let source = replicaConfig ?? config
         building += 1
         defer { building -= 1 }
@@ -353,6 +362,8 @@ public actor Deployment {
         }
         let replica = Replica(id: nextReplicaID, version: version ?? source.version, backend: backend)
         nextReplicaID += 1
+        // Set before the replica is visible to the router, so a canary never sees more than its share.
+        if let canaryShare { canary = CanaryState(replicaID: replica.id, share: canaryShare) }
         replicas.append(replica)
         if replica.version == config.version {
             inputs = backend.inputs
@@ -429,36 +440,41 @@ public actor Deployment {
     /// Replaces every replica with one of `newConfig`'s version, one at a time: the new replica is
     /// built and warmed before an old one is drained, so capacity never drops and no request fails.
     /// If a new replica cannot be built, the new ones are drained, the old version keeps serving
-    /// and the error is thrown.
-    public func update(to newConfig: DeploymentConfig) async throws(ServingError) {
+    /// at its old size and the error is thrown.
+    ///
+    /// With a `canary` policy the first new replica first receives only `share` of the batches for
+    /// `window`; if its error rate or p99 compute latency is worse than the old version's by more than
+    /// the policy allows, it is drained and the update returns `.rolledBack` with the reason.
+    @discardableResult
+    public func update(to newConfig: DeploymentConfig, canary policy: CanaryPolicy? = nil) async throws(ServingError) -> UpdateOutcome {
         try newConfig.validate()
+        try policy?.validate()
         guard newConfig.name == name else { throw ServingError(.invalidConfig, "cannot update '\(name)' with a config named '\(newConfig.name)'") }
         guard !updating else { throw ServingError(.invalidConfig, "deployment '\(name)' is already being updated") }
         updating = true
         defer { updating = false }
         let previous = config
         let old = replicas.filter { !$0.draining }
-        let count = newConfig.autoscaling.map { max($0.minReplicas, min(old.count, $0.maxReplicas)) } ?? newConfig.replicas
-        logger.info("rolling update", metadata: ["from": "\(previous.version)", "to": "\(newConfig.version)", "replicas": "\(count)"])
+        let count = max(1, newConfig.autoscaling.map { max($0.minReplicas, min(old.count, $0.maxReplicas)) } ?? newConfig.replicas)
+        logger.info("rolling update", metadata: ["from": "\(previous.version)", "to": "\(newConfig.version)", "replicas": "\(count)",
+                                                 "canary": "\(policy.map { "\($0.share)" } ?? "none")"])
         var added: [Replica] = []
+        var drained = 0
         for index in 0..<max(count, old.count) {
             if index < count {
                 do {
-                    added.append(try await addReplica(version: newConfig.version, config: newConfig))
+                    added.append(try await addReplica(version: newConfig.version, config: newConfig, canaryShare: index == 0 ? policy?.share : nil))
                 } catch {
-                    config = previous
-                    machine.update(policy: previous.batching)
-                    // Old replicas already drained are rebuilt before the new ones go, so the rollback
-                    // leaves the old version at its old size rather than with fewer replicas, or none.
-                    for _ in 0..<min(index, old.count) {
-                        _ = try? await addReplica(version: previous.version, config: previous)
-                    }
-                    if let survivor = replicas.first(where: { !$0.draining && $0.version == previous.version }) {
-                        inputs = survivor.backend.inputs
-                        outputs = survivor.backend.outputs
-                    }
-                    for replica in added { await drain(replica) }
+                    await rollBack(to: previous, rebuilding: drained, draining: added)
                     throw ServingError(error.code, "update of '\(name)' to version \(newConfig.version) rolled back: \(error.message)")
+                }
+                if index == 0, let policy {
+                    if let reason = await judgeCanary(added[0], policy: policy) {
+                        await rollBack(to: previous, rebuilding: 0, draining: added)
+                        logger.warning("canary rolled back", metadata: ["version": "\(newConfig.version)", "reason": "\(reason)"])
+                        return .rolledBack(reason: reason)
+                    }
+                    logger.info("canary promoted", metadata: ["version": "\(newConfig.version)"])
                 }
                 if index == 0 {
                     config = newConfig
@@ -467,8 +483,42 @@ public actor Deployment {
                     outputs = added[0].backend.outputs
                 }
             }
-            if index < old.count { await drain(old[index]) }
+            if index < old.count {
+                await drain(old[index])
+                drained += 1
+            }
         }
         config = newConfig
+        return .promoted
+    }
+
+    /// Restores `previous` after a failed update: replaces drained old replicas, then drains the new ones.
+    private func rollBack(to previous: DeploymentConfig, rebuilding drainedCount: Int, draining added: [Replica]) async {
+        canary = nil
+        config = previous
+        machine.update(policy: previous.batching)
+        for _ in 0..<drainedCount {
+            _ = try? await addReplica(version: previous.version, config: previous)
+        }
+        if let survivor = replicas.first(where: { !$0.draining && $0.version == previous.version }) {
+            inputs = survivor.backend.inputs
+            outputs = survivor.backend.outputs
+        }
+        for replica in added { await drain(replica) }
+    }
+
+    /// Lets `candidate` take its share of traffic for the policy's window, then compares it with the
+    /// rest; returns why it is worse, or nil when it may be promoted.
+    private func judgeCanary(_ candidate: Replica, policy: CanaryPolicy) async -> String? {
+        defer { canary = nil }
+        let started = ContinuousClock.now
+        // Low traffic gets up to three windows to reach the minimum sample before judging.
+        while ContinuousClock.now - started < policy.window
+                || ((canary?.candidate.requests ?? 0) < policy.minRequests && ContinuousClock.now - started < policy.window * 3) {
+            try? await Task.sleep(for: .milliseconds(50))
+            if Task.isCancelled { return "the update was cancelled" }
+        }
+        guard let state = canary else { return "the canary state was lost" }
+        return policy.verdict(candidate: state.candidate, stable: state.stable)
     }
 }

@@ -14,7 +14,9 @@ struct ServeCommand: AsyncParsableCommand {
         abstract: "Serve models over HTTP (KServe v2 inference protocol, /metrics, /openapi.yaml).",
         discussion: """
         Without --config every installed model is served under its own name with default settings.
-        SIGTERM or Ctrl-C stops accepting, finishes in-flight requests and exits 0.
+        SIGTERM or Ctrl-C stops accepting, finishes in-flight requests and exits 0. SIGHUP re-reads
+        --config: changed deployments roll over to the new settings with no failed request (through a
+        canary when the deployment declares one), new deployments start.
         """
     )
 
@@ -54,7 +56,13 @@ struct ServeCommand: AsyncParsableCommand {
             let services = server.makeServices(logger: logger) { port in
                 announcer.notice("serving", metadata: ["url": "http://\(options.host):\(port)", "deployments": "\(names.joined(separator: ","))"])
             }
-            let group = ServiceGroup(configuration: .init(services: services.map { .init(service: $0) },
+            var allServices = services
+            if let config {
+                // SIGHUP re-reads the file: changed deployments roll over (through a canary if declared).
+                allServices.insert(ReloadOnHangup(reloader: ConfigReloader(path: config, loaded: file, engine: engine, repository: repository,
+                                                                           core: core, logger: logger)), at: 0)
+            }
+            let group = ServiceGroup(configuration: .init(services: allServices.map { .init(service: $0) },
                                                          gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
             try await group.run()
         }

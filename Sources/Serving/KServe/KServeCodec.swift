@@ -85,24 +85,91 @@ public enum KServeCodec {
 
     /// Encodes a response; outputs go as binary data when asked for, else as JSON arrays.
     public static func encodeResponse(_ response: InferenceResponse, binaryOutputs: Set<String>, allBinary: Bool) -> Body {
-        var header: [String: Any] = ["model_name": response.modelName, "model_version": response.modelVersion]
-        if let id = response.id { header["id"] = id }
+        // Written by hand rather than through JSONSerialization: an output of tens of thousands of
+        // numbers is the common case, and boxing each one costs more than the inference.
+        var json = "{\"model_name\":\(quoted(response.modelName)),\"model_version\":\(quoted(response.modelVersion))"
+        if let id = response.id { json += ",\"id\":\(quoted(id))" }
+        json += ",\"outputs\":["
         var binaryTensors: [TensorData] = []
-        header["outputs"] = response.outputs.map { tensor -> [String: Any] in
-            var entry: [String: Any] = ["name": tensor.name, "shape": tensor.shape, "datatype": tensor.datatype.rawValue]
-            // JSON has no NaN or infinity; a tensor holding one goes as binary data instead of making
-            // the whole body unserializable.
-            if !(allBinary || binaryOutputs.contains(tensor.name)), case let values = jsonValues(tensor),
-               JSONSerialization.isValidJSONObject(["data": values]) {
-                entry["data"] = values
+        for (index, tensor) in response.outputs.enumerated() {
+            if index > 0 { json += "," }
+            json += "{\"name\":\(quoted(tensor.name)),\"datatype\":\"\(tensor.datatype.rawValue)\",\"shape\":[\(tensor.shape.map(String.init).joined(separator: ","))],"
+            // JSON has no NaN or infinity; a tensor holding one goes as binary data instead.
+            if !(allBinary || binaryOutputs.contains(tensor.name)), let values = jsonArray(tensor) {
+                json += "\"data\":\(values)}"
             } else {
-                entry["parameters"] = ["binary_data_size": tensor.data.count]
+                json += "\"parameters\":{\"binary_data_size\":\(tensor.data.count)}}"
                 binaryTensors.append(tensor)
             }
-            return entry
         }
-        if binaryTensors.isEmpty { return Body(data: serialize(header), jsonHeaderLength: nil) }
-        return binaryBody(header: header, tensors: binaryTensors)
+        json += "]}"
+        var data = Data(json.utf8)
+        guard !binaryTensors.isEmpty else { return Body(data: data, jsonHeaderLength: nil) }
+        let headerLength = data.count
+        for tensor in binaryTensors { data.append(tensor.data) }
+        return Body(data: data, jsonHeaderLength: headerLength)
+    }
+
+    /// A JSON string literal.
+    static func quoted(_ text: String) -> String {
+        var result = "\""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\"": result += "\\\""
+            case "\\": result += "\\\\"
+            case "\n": result += "\\n"
+            case "\r": result += "\\r"
+            case "\t": result += "\\t"
+            case _ where scalar.value < 0x20: result += String(format: "\\u%04x", scalar.value)
+            default: result.unicodeScalars.append(scalar)
+            }
+        }
+        return result + "\""
+    }
+
+    /// The tensor's values as a flat JSON array, or nil if one is not representable (NaN, infinity).
+    static func jsonArray(_ tensor: TensorData) -> String? {
+        tensor.data.withUnsafeBytes { raw -> String? in
+            var text = "["
+            text.reserveCapacity(tensor.elementCount * 10 + 2)
+            var first = true
+            func add(_ item: String) {
+                if !first { text += "," }
+                first = false
+                text += item
+            }
+            func floats<T: BinaryFloatingPoint & LosslessStringConvertible>(_ values: some Sequence<T>) -> Bool {
+                for value in values {
+                    guard value.isFinite else { return false }
+                    add(value.description)
+                }
+                return true
+            }
+            func integers<T: BinaryInteger>(_: T.Type) {
+                for index in 0..<(raw.count / MemoryLayout<T>.size) {
+                    add(String(raw.loadUnaligned(fromByteOffset: index * MemoryLayout<T>.size, as: T.self)))
+                }
+            }
+            func load<T>(_: T.Type) -> [T] {
+                (0..<(raw.count / MemoryLayout<T>.size)).map { raw.loadUnaligned(fromByteOffset: $0 * MemoryLayout<T>.size, as: T.self) }
+            }
+            switch tensor.datatype {
+            case .bool: for byte in raw { add(byte != 0 ? "true" : "false") }
+            case .fp32: guard floats(load(Float.self)) else { return nil }
+            case .fp64: guard floats(load(Double.self)) else { return nil }
+            case .fp16: guard floats(load(UInt16.self).map { Float(Float16(bitPattern: $0)) }) else { return nil }
+            case .bf16: guard floats(load(UInt16.self).map { Float(bitPattern: UInt32($0) << 16) }) else { return nil }
+            case .int8: integers(Int8.self)
+            case .int16: integers(Int16.self)
+            case .int32: integers(Int32.self)
+            case .int64: integers(Int64.self)
+            case .uint8: integers(UInt8.self)
+            case .uint16: integers(UInt16.self)
+            case .uint32: integers(UInt32.self)
+            case .uint64: integers(UInt64.self)
+            }
+            return text + "]"
+        }
     }
 
     /// Decodes a response body (JSON or binary).
@@ -256,26 +323,6 @@ public enum KServeCodec {
         }
     }
 
-    private static func jsonValues(_ tensor: TensorData) -> [Any] {
-        tensor.data.withUnsafeBytes { raw -> [Any] in
-            func load<T>(_: T.Type) -> [T] { Array(raw.bindMemory(to: T.self)) }
-            switch tensor.datatype {
-            case .bool: return load(UInt8.self).map { $0 != 0 }
-            case .fp32: return load(Float.self).map { Double($0) }
-            case .fp64: return load(Double.self)
-            case .int8: return load(Int8.self).map { Int($0) }
-            case .int16: return load(Int16.self).map { Int($0) }
-            case .int32: return load(Int32.self).map { Int($0) }
-            case .int64: return load(Int64.self).map { Int($0) }
-            case .uint8: return load(UInt8.self).map { Int($0) }
-            case .uint16: return load(UInt16.self).map { Int($0) }
-            case .uint32: return load(UInt32.self).map { Int($0) }
-            case .uint64: return load(UInt64.self).map { NSNumber(value: $0) }
-            case .fp16: return load(UInt16.self).map { Double(Float(Float16(bitPattern: $0))) }
-            case .bf16: return load(UInt16.self).map { Double(Float(bitPattern: UInt32($0) << 16)) }
-            }
-        }
-    }
 
     private static func binaryBody(header: [String: Any], tensors: [TensorData]) -> Body {
         var data = serialize(header)

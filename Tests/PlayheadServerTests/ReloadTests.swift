@@ -1,0 +1,109 @@
+import Foundation
+import Logging
+import PlayheadServer
+import Serving
+import Synchronization
+import Testing
+
+/// Reloading `playhead.yaml` on a live server: a changed deployment rolls to its new version over HTTP
+/// load with no failed request.
+@Suite struct ReloadTests {
+    static func yaml(version: String, canary: Bool = false) -> String {
+        """
+        deployments:
+          - name: nudenet
+            model: nudenet-320n
+            version: "\(version)"
+            replicas: 1
+            hint: latency
+            input_shapes: {images: [1, 3, 320, 320]}
+        """ + (canary ? "\n    canary: {share: 0.3, window_s: 0.5, min_requests: 5, max_error_rate_increase: 0.05, max_p99_ratio: 50}\n" : "\n")
+    }
+
+    @Test(arguments: [false, true])
+    func aChangedVersionRollsOverUnderLoadWithoutFailures(canary: Bool) async throws {
+        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("reload-\(UUID().uuidString).yaml")
+        defer { try? FileManager.default.removeItem(at: scratch) }
+        try Self.yaml(version: "1").write(to: scratch, atomically: true, encoding: .utf8)
+        let initial = try ServerConfig.load(path: scratch.path)
+        let server = try await LiveServer.start { engine in
+            for declared in initial.deployments {
+                try await engine.deploy(ServerConfig.deploymentConfig(declared, repository: LiveServer.repository, core: LiveServer.core))
+            }
+        }
+        let reloader = ConfigReloader(path: scratch.path, loaded: initial, engine: server.engine, repository: LiveServer.repository,
+                                      core: LiveServer.core, logger: Logger(label: "reload-test"))
+        #expect(await reloader.reload() == ["nudenet": .unchanged])
+
+        let body = Data(#"{"inputs":[{"name":"images","shape":[1,3,320,320],"datatype":"FP32","parameters":{"binary_data_size":1228800}}]}"#.utf8)
+        let header = body.count
+        let request = body + Data(count: 1_228_800)
+        let stop = Flag()
+        let outcomes = Outcomes()
+        let load = Task {
+            await withDiscardingTaskGroup { group in
+                for _ in 0..<3 {
+                    group.addTask {
+                        while !stop.isSet {
+                            do {
+                                let (status, fields, data) = try await server.request("POST", "/v2/models/nudenet/infer", body: request,
+                                                                                      headers: ["Inference-Header-Content-Length": "\(header)"])
+                                let length = Int(fields["inference-header-content-length"] ?? "") ?? data.count
+                                let json = try? JSONSerialization.jsonObject(with: data.prefix(length)) as? [String: Any]
+                                let version = json?["model_version"] as? String ?? "?"
+                                outcomes.record(status == 200 ? .success(version) : .failure("\(status)"))
+                            } catch {
+                                outcomes.record(.failure("\(error)"))
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        try await Task.sleep(for: .milliseconds(300))
+        try Self.yaml(version: "2", canary: canary).write(to: scratch, atomically: true, encoding: .utf8)
+        let changes = await reloader.reload()
+        #expect(changes == ["nudenet": .updated], "load so far: \(outcomes.snapshot.ok)")
+        try await Task.sleep(for: .milliseconds(300))
+        stop.set()
+        await load.value
+        let (ok, failed) = outcomes.snapshot
+        #expect(failed.isEmpty, "\(failed.prefix(3))")
+        #expect((ok["1"] ?? 0) > 0 && (ok["2"] ?? 0) > 0, "\(ok)")
+        let deployment = try await server.engine.deployment(named: "nudenet")
+        #expect(await deployment.replicaVersions == ["2"])
+        // A broken file changes nothing.
+        try "deployments: [{name: nudenet}]".write(to: scratch, atomically: true, encoding: .utf8)
+        #expect(await reloader.reload().isEmpty)
+        #expect(await deployment.config.version == "2")
+        await server.stop()
+    }
+}
+
+/// A stop flag load loops poll.
+final class Flag: Sendable {
+    private let value = Mutex(false)
+    func set() { value.withLock { $0 = true } }
+    var isSet: Bool { value.withLock { $0 } }
+}
+
+/// Answers by version and failures, from concurrent callers.
+final class Outcomes: Sendable {
+    private let state = Mutex<(ok: [String: Int], failed: [String])>(([:], []))
+
+    func record(_ outcome: Result<String, LoadFailure>) {
+        state.withLock { state in
+            switch outcome {
+            case .success(let version): state.ok[version, default: 0] += 1
+            case .failure(let failure): state.failed.append(failure.description)
+            }
+        }
+    }
+
+    var snapshot: (ok: [String: Int], failed: [String]) { state.withLock { $0 } }
+}
+
+struct LoadFailure: Error, CustomStringConvertible, ExpressibleByStringInterpolation {
+    let description: String
+    init(stringLiteral value: String) { description = value }
+}
