@@ -41,6 +41,7 @@ public struct ServerConfig: Sendable, Decodable {
         public var minRequests: Int?
         public var maxErrorRateIncrease: Double?
         public var maxP99Ratio: Double?
+        public var patienceS: Double?
 
         /// The serving policy, defaults filled in.
         public var policy: CanaryPolicy {
@@ -48,7 +49,8 @@ public struct ServerConfig: Sendable, Decodable {
             return CanaryPolicy(share: share ?? defaults.share, window: windowS.map { .milliseconds(Int64($0 * 1000)) } ?? defaults.window,
                                 minRequests: minRequests ?? defaults.minRequests,
                                 maxErrorRateIncrease: maxErrorRateIncrease ?? defaults.maxErrorRateIncrease,
-                                maxP99Ratio: maxP99Ratio ?? defaults.maxP99Ratio)
+                                maxP99Ratio: maxP99Ratio ?? defaults.maxP99Ratio,
+                                patience: patienceS.map { .milliseconds(Int64($0 * 1000)) })
         }
     }
 

@@ -4,15 +4,19 @@ public struct CanaryPolicy: Sendable, Hashable {
     public var share: Double
     /// How long the canary is watched.
     public var window: Duration
-    /// Requests the canary must have answered before it is judged (else up to three windows pass).
+    /// Requests the canary must have answered before it is judged.
     public var minRequests: Int
+    /// How long to wait for `minRequests` after the window before giving up (the canary is then
+    /// rolled back: too little traffic to call it safe). Default: two more windows.
+    public var patience: Duration?
     /// Largest tolerated rise of the error rate, absolute (0.01 = one point).
     public var maxErrorRateIncrease: Double
     /// Largest tolerated ratio of the canary's p99 compute latency to the old version's.
     public var maxP99Ratio: Double
 
     public init(share: Double = 0.1, window: Duration = .seconds(30), minRequests: Int = 50,
-                maxErrorRateIncrease: Double = 0.01, maxP99Ratio: Double = 1.2) {
+                maxErrorRateIncrease: Double = 0.01, maxP99Ratio: Double = 1.2, patience: Duration? = nil) {
+        self.patience = patience
         self.share = share
         self.window = window
         self.minRequests = minRequests

@@ -512,9 +512,10 @@ public actor Deployment {
     private func judgeCanary(_ candidate: Replica, policy: CanaryPolicy) async -> String? {
         defer { canary = nil }
         let started = ContinuousClock.now
-        // Low traffic gets up to three windows to reach the minimum sample before judging.
+        // Low traffic gets `patience` more to reach the minimum sample before judging.
+        let deadline = policy.window + (policy.patience ?? policy.window * 2)
         while ContinuousClock.now - started < policy.window
-                || ((canary?.candidate.requests ?? 0) < policy.minRequests && ContinuousClock.now - started < policy.window * 3) {
+                || ((canary?.candidate.requests ?? 0) < policy.minRequests && ContinuousClock.now - started < deadline) {
             try? await Task.sleep(for: .milliseconds(50))
             if Task.isCancelled { return "the update was cancelled" }
         }

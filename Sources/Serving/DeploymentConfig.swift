@@ -1,3 +1,4 @@
+import Dispatch
 import Inference
 
 /// Everything that defines a deployment: what it runs and how it is scaled, batched and bounded.
@@ -56,7 +57,10 @@ public struct BackendFactory: Sendable {
     public static func model(path: String, core: InferenceCore, options: CompileOptions = CompileOptions(hint: .throughput),
                              inputShapes: [String: [Int]] = [:], inferRequests: Int? = nil) -> BackendFactory {
         BackendFactory { () throws(ServingError) in
-            try ModelBackend(path: path, core: core, options: options, inputShapes: inputShapes, inferRequests: inferRequests)
+            // Compiling blocks its thread for up to seconds; keep it off the few threads that serve requests.
+            try await offCooperativePool { () throws(ServingError) in
+                try ModelBackend(path: path, core: core, options: options, inputShapes: inputShapes, inferRequests: inferRequests)
+            }
         }
     }
 
@@ -65,4 +69,15 @@ public struct BackendFactory: Sendable {
                                _ body: @escaping @Sendable (InferenceRequest) async throws -> [TensorData]) -> BackendFactory {
         BackendFactory { HandlerBackend(inputs: inputs, outputs: outputs, concurrency: concurrency, body: body) }
     }
+}
+
+/// Runs blocking work (a model compile) on a Dispatch thread, so Swift's cooperative threads, one
+/// per core, stay free to serve requests meanwhile.
+func offCooperativePool<T: Sendable>(_ work: @escaping @Sendable () throws(ServingError) -> T) async throws(ServingError) -> T {
+    let result: Result<T, ServingError> = await withCheckedContinuation { continuation in
+        DispatchQueue.global().async {
+            continuation.resume(returning: Result { () throws(ServingError) in try work() })
+        }
+    }
+    return try result.get()
 }

@@ -17,7 +17,7 @@ import Testing
             replicas: 1
             hint: latency
             input_shapes: {images: [1, 3, 320, 320]}
-        """ + (canary ? "\n    canary: {share: 0.3, window_s: 0.5, min_requests: 5, max_error_rate_increase: 0.05, max_p99_ratio: 50}\n" : "\n")
+        """ + (canary ? "\n    canary: {share: 0.3, window_s: 0.5, min_requests: 5, max_error_rate_increase: 0.05, max_p99_ratio: 1000, patience_s: 60}\n" : "\n")
     }
 
     @Test(arguments: [false, true])
