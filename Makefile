@@ -31,4 +31,6 @@ bench: setup
 # e.g. make bench-serve BENCH_ARGS="--seconds 10 --only raw,playhead"
 .PHONY: bench-serve
 bench-serve: setup
-	python3 bench/serve_bench.py $(BENCH_ARGS)
+	swift build -c release --product playhead
+	.build/release/playhead models pull nudenet-320n
+	python3 bench/serve_bench.py --no-build $(BENCH_ARGS)

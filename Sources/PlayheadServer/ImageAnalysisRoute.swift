@@ -46,65 +46,64 @@ struct ImageAnalysisRoute {
         guard video.width * video.height <= Self.maxPixels else {
             throw ServingError(.invalidInput, "the image is \(video.width)x\(video.height); at most \(Self.maxPixels / 1_000_000) megapixels are accepted")
         }
+        let found = try await context.cancellingOnDisconnect {
+            (faces: requested.contains("faces") ? try await faces(in: file.path) : nil,
+             safety: requested.contains("safety") ? try await safety(of: file.path) : nil)
+        }
         var result: [String: Any] = ["width": video.width, "height": video.height]
-        try await context.cancellingOnDisconnect {
-            var answer: [String: Any] = [:]
-            if requested.contains("faces") { answer["faces"] = try await faces(in: file.path) }
-            if requested.contains("safety") { answer["safety"] = try await safety(of: file.path) }
-            return AnswerBox(answer)
-        }.value.forEach { result[$0.key] = $0.value }
+        if let faces = found.faces {
+            result["faces"] = faces.map { ["score": $0.score, "box": Self.json($0.box)] as [String: Any] }
+        }
+        if let detections = found.safety {
+            result["safety"] = [
+                "explicit": detections.contains { NudeNet.explicitLabels.contains($0.label) },
+                "detections": detections.map { ["label": $0.label, "score": $0.score, "box": Self.json($0.box)] as [String: Any] },
+            ]
+        }
         return KServeJSON.response(result)
     }
 
-    private func firstFrame(_ path: String, _ format: FrameFormat) async throws -> VideoFrame {
-        for try await frame in VideoFrames(path: path, format: format) { return frame }
+    /// The image's pixels in `format` (float layouts only).
+    private func firstFrame(_ path: String, _ format: FrameFormat) async throws -> (frame: VideoFrame, pixels: [Float]) {
+        for try await frame in VideoFrames(path: path, format: format) {
+            guard let pixels = frame.pixels.floats else { throw ServingError(.internal, "the decoder returned no float pixels") }
+            return (frame, pixels)
+        }
         throw ServingError(.invalidInput, "the image has no decodable picture")
     }
 
-    private func faces(in path: String) async throws -> [[String: Any]] {
+    private func faces(in path: String) async throws -> [Face] {
         let deployment = try await engine.deployment(named: deployments.faces)
         let inputs = await deployment.inputs
         guard let size = inputs.first?.shape.dropFirst().first,
               let variant = BlazeFace.Variant.allCases.first(where: { $0.inputSize == size }) else {
             throw ServingError(.unavailable, "deployment '\(deployments.faces)' is not a BlazeFace model (input \(inputs.first?.shape ?? []))")
         }
-        let frame = try await firstFrame(path, FaceDetector.frameFormat(for: variant))
+        let (frame, pixels) = try await firstFrame(path, FaceDetector.frameFormat(for: variant))
         let response = try await deployment.infer(InferenceRequest(inputs: [
-            TensorData(name: inputs[0].name, shape: [1, size, size, 3], floats: frame.pixels.floats ?? []),
+            TensorData(name: inputs[0].name, shape: [1, size, size, 3], floats: pixels),
         ]))
         guard let regressors = response.outputs.first(where: { $0.shape.last == 16 })?.floats(),
               let scores = response.outputs.first(where: { $0.shape.last == 1 })?.floats() else {
             throw ServingError(.inferenceFailed, "deployment '\(deployments.faces)' did not return BlazeFace outputs")
         }
-        return FaceDetector.faces(regressors: regressors, scores: scores, variant: variant, minScore: 0.5, frame: frame).map { face in
-            ["score": face.score, "box": Self.json(face.box)]
-        }
+        return FaceDetector.faces(regressors: regressors, scores: scores, variant: variant, minScore: 0.5, frame: frame)
     }
 
-    private func safety(of path: String) async throws -> [String: Any] {
+    private func safety(of path: String) async throws -> [NudeNet.Detection] {
         let deployment = try await engine.deployment(named: deployments.safety)
-        let frame = try await firstFrame(path, NudeNet.frameFormat)
+        let (frame, pixels) = try await firstFrame(path, NudeNet.frameFormat)
         let name = await deployment.inputs.first?.name ?? "images"
         let response = try await deployment.infer(InferenceRequest(inputs: [
-            TensorData(name: name, shape: [1, 3, NudeNet.inputSize, NudeNet.inputSize], floats: frame.pixels.floats ?? []),
+            TensorData(name: name, shape: [1, 3, NudeNet.inputSize, NudeNet.inputSize], floats: pixels),
         ]))
         guard let output = response.outputs.first, let values = output.floats() else {
             throw ServingError(.inferenceFailed, "deployment '\(deployments.safety)' returned no output")
         }
-        let detections = try NudeNet.decode(output: values, shape: output.shape, frame: frame)
-        return [
-            "explicit": detections.contains { NudeNet.explicitLabels.contains($0.label) },
-            "detections": detections.map { ["label": $0.label, "score": $0.score, "box": Self.json($0.box)] as [String: Any] },
-        ]
+        return try NudeNet.decode(output: values, shape: output.shape, frame: frame)
     }
 
     private static func json(_ box: BoundingBox) -> [String: Double] {
         ["x": box.x, "y": box.y, "width": box.width, "height": box.height]
     }
-}
-
-/// Carries a JSON dictionary out of a `@Sendable` closure; it is built and read by one request only.
-private struct AnswerBox: @unchecked Sendable {
-    let value: [String: Any]
-    init(_ value: [String: Any]) { self.value = value }
 }
