@@ -91,16 +91,21 @@ public struct AudioSamples: AsyncSequence, Sendable {
 
     public struct Iterator: AsyncIteratorProtocol {
         let samples: AudioSamples
-        var decoder: AudioDecoder?
+        var decoder: DecodeThread<AudioDecoder>?
+        var cancellation: CancellationFlag?
 
         public mutating func next() async throws -> [Float]? {
             try Task.checkCancellation()
-            if decoder == nil { decoder = try AudioDecoder(path: samples.path, sampleRate: samples.sampleRate) }
-            guard let decoder else { return nil }
-            let flag = decoder.cancellationFlag
+            if decoder == nil {
+                let samples = samples
+                let opened = try await DecodeThread.open(label: "audio") { try AudioDecoder(path: samples.path, sampleRate: samples.sampleRate) }
+                cancellation = try await opened.run { $0.cancellationFlag }
+                decoder = opened
+            }
+            guard let decoder, let flag = cancellation else { return nil }
             let blockSize = samples.blockSize
             return try await withTaskCancellationHandler {
-                try decoder.nextSamples(minimumCount: blockSize)
+                try await decoder.run { try $0.nextSamples(minimumCount: blockSize) }
             } onCancel: {
                 flag.set()
             }

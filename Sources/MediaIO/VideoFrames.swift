@@ -28,21 +28,26 @@ public struct VideoFrames: AsyncSequence, Sendable {
 
     public struct Iterator: AsyncIteratorProtocol {
         let frames: VideoFrames
-        var decoder: VideoDecoder?
+        var decoder: DecodeThread<VideoDecoder>?
+        var cancellation: CancellationFlag?
         var finished = false
 
         public mutating func next() async throws -> VideoFrame? {
             guard !finished else { return nil }
             try Task.checkCancellation()
             if decoder == nil {
-                let opened = try VideoDecoder(path: frames.path, format: frames.format, sampling: frames.sampling, threads: frames.threads)
-                if let start = frames.start, start > .zero { try opened.seek(to: start) }
+                let frames = frames
+                let opened = try await DecodeThread.open(label: "video") {
+                    let decoder = try VideoDecoder(path: frames.path, format: frames.format, sampling: frames.sampling, threads: frames.threads)
+                    if let start = frames.start, start > .zero { try decoder.seek(to: start) }
+                    return decoder
+                }
+                cancellation = try await opened.run { $0.cancellationFlag }
                 decoder = opened
             }
-            guard let decoder else { return nil }
-            let flag = decoder.cancellationFlag
+            guard let decoder, let flag = cancellation else { return nil }
             let frame = try await withTaskCancellationHandler {
-                try decoder.nextFrame()
+                try await decoder.run { try $0.nextFrame() }
             } onCancel: {
                 flag.set()
             }
