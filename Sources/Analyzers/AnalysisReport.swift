@@ -33,8 +33,10 @@ public struct AnalysisReport: Sendable, Codable, Equatable {
     /// Feature name → "model@version".
     public var models: [String: String]
     public var faces: [FaceTrackItem]?
+    /// Speech intervals (seconds, rounded to milliseconds).
+    public var speech: [SpeechSegment]?
 
-    public init(mediaID: MediaID, info: MediaInfo, models: [String: String], faceTracks: [FaceTrack]?) {
+    public init(mediaID: MediaID, info: MediaInfo, models: [String: String], faceTracks: [FaceTrack]?, speech: [SpeechSegment]? = nil) {
         media = Media(id: mediaID.hex, path: info.path, duration: info.duration ?? info.video?.duration,
                       fps: info.video?.frameRate.doubleValue, frameCount: info.video?.frameCount,
                       width: info.video?.width, height: info.video?.height)
@@ -45,6 +47,7 @@ public struct AnalysisReport: Sendable, Codable, Equatable {
                       score: (($0.score * 1000).rounded()) / 1000)
             })
         }
+        self.speech = speech?.map { SpeechSegment(start: ($0.start * 1000).rounded() / 1000, end: ($0.end * 1000).rounded() / 1000) }
     }
 }
 

@@ -63,6 +63,19 @@ import TestSupport
     @Test func unknownFeatureIsAUsageError() async throws {
         let result = try await playhead(["analyze", try TestMedia.clip30fps(), "--features", "bogus"])
         #expect(result.status == 64)
-        #expect(result.standardError.contains("unknown feature(s): bogus; available: faces"))
+        #expect(result.standardError.contains("unknown feature(s): bogus; available: faces, speech"))
+    }
+
+    @Test func speechIsReportedAndAnAudioFeatureNeedsAudio() async throws {
+        let scratch = try TestMedia.scratchDirectory()
+        defer { try? FileManager.default.removeItem(at: scratch) }
+        let report = scratch.appendingPathComponent("speech.json").path
+        let result = try await playhead(["analyze", try TestMedia.speechClip(), "--features", "speech", "--json", report])
+        #expect(result.status == 0, "\(result.errorTail)")
+        let json = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: report))) as? [String: Any]
+        #expect((json?["speech"] as? [[String: Any]])?.count == 2)
+        #expect((json?["models"] as? [String: String])?["speech"] == "silero-vad@6.2.3")
+        let silent = try TestMedia.fixture("silent_video_cli.mp4", ffmpeg: ["-f", "lavfi", "-i", "testsrc2=size=160x120:rate=10", "-t", "1", "-an"])
+        expectOneErrorLine(try await playhead(["analyze", silent, "--features", "speech"]), code: "no_audio_stream", mentioning: "no audio stream")
     }
 }

@@ -73,6 +73,21 @@ public enum TestMedia {
 
     // MARK: - The fixtures the suites share
 
+    /// Two sentences spoken by espeak-ng (16 kHz mono WAV) with silence around them:
+    /// 1.5 s of silence, sentence one, 3 s of silence, sentence two, 1.5 s of silence.
+    public static func speechClip() throws -> String {
+        try fixture("speech_two_sentences.wav") { output in
+            let scratch = try scratchDirectory()
+            defer { try? FileManager.default.removeItem(at: scratch) }
+            let one = scratch.appendingPathComponent("one.wav").path, two = scratch.appendingPathComponent("two.wav").path
+            try run("espeak-ng", ["-w", one, "The quick brown fox jumps over the lazy dog near the river bank."])
+            try run("espeak-ng", ["-w", two, "Seven silver ships sailed slowly south."])
+            try run("ffmpeg", ["-nostdin", "-hide_banner", "-loglevel", "error", "-y", "-i", one, "-i", two, "-filter_complex",
+                               "[0]aresample=16000,adelay=1500:all=1[a];[1]aresample=16000,adelay=3000:all=1[b];[a][b]concat=n=2:v=0:a=1,apad=pad_dur=1.5",
+                               "-ac", "1", "-ar", "16000", "-f", "wav", output.path])
+        }
+    }
+
     /// 2 s of testsrc2 at 30 fps, 320x240, H.264 with B-frames and a keyframe every 15 frames, AAC stereo tone.
     public static func clip30fps() throws -> String {
         try fixture("testsrc_30fps_2s.mp4", ffmpeg: [
