@@ -35,8 +35,16 @@ public struct AnalysisReport: Sendable, Codable, Equatable {
     public var faces: [FaceTrackItem]?
     /// Speech intervals (seconds, rounded to milliseconds).
     public var speech: [SpeechSegment]?
+    public var safety: Safety?
 
-    public init(mediaID: MediaID, info: MediaInfo, models: [String: String], faceTracks: [FaceTrack]?, speech: [SpeechSegment]? = nil) {
+    /// Brand safety: the rating and the NudeNet classes seen, as time-ranged segments.
+    public struct Safety: Sendable, Codable, Equatable {
+        public var rating: SafetyRating
+        public var segments: [SafetySegment]
+    }
+
+    public init(mediaID: MediaID, info: MediaInfo, models: [String: String], faceTracks: [FaceTrack]?, speech: [SpeechSegment]? = nil,
+                safety: (segments: [SafetySegment], rating: SafetyRating)? = nil) {
         media = Media(id: mediaID.hex, path: info.path, duration: info.duration ?? info.video?.duration,
                       fps: info.video?.frameRate.doubleValue, frameCount: info.video?.frameCount,
                       width: info.video?.width, height: info.video?.height)
@@ -48,6 +56,12 @@ public struct AnalysisReport: Sendable, Codable, Equatable {
             })
         }
         self.speech = speech?.map { SpeechSegment(start: ($0.start * 1000).rounded() / 1000, end: ($0.end * 1000).rounded() / 1000) }
+        self.safety = safety.map { result in
+            Safety(rating: result.rating, segments: result.segments.map {
+                SafetySegment(label: $0.label, start: ($0.start * 1000).rounded() / 1000, end: ($0.end * 1000).rounded() / 1000,
+                              maxScore: ($0.maxScore * 1000).rounded() / 1000)
+            })
+        }
     }
 }
 

@@ -31,6 +31,12 @@ public enum NudeNet {
         public var score: Double
         /// Source pixels.
         public var box: BoundingBox
+
+        public init(label: String, score: Double, box: BoundingBox) {
+            self.label = label
+            self.score = score
+            self.box = box
+        }
     }
 
     /// Detections above `minScore` after class-agnostic non-maximum suppression, in source pixels.

@@ -9,7 +9,7 @@ struct AnalyzeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "analyze",
         abstract: "Analyse a video or image and write a JSON report.",
-        discussion: "Features: faces, speech. Models come from the model repository (run `playhead models pull` first)."
+        discussion: "Features: faces, speech, safety. Models come from the model repository (run `playhead models pull` first)."
     )
 
     @Argument(help: "A video or an image (JPEG/PNG).") var file: String
@@ -20,9 +20,9 @@ struct AnalyzeCommand: AsyncParsableCommand {
     @Option(help: "Model repository (default: $PLAYHEAD_MODELS or ./models).") var models: String?
 
     func validate() throws {
-        let known: Set<String> = ["faces", "speech"]
+        let known: Set<String> = ["faces", "speech", "safety"]
         let unknown = requested.subtracting(known)
-        guard unknown.isEmpty else { throw ValidationError("unknown feature(s): \(unknown.sorted().joined(separator: ", ")); available: faces, speech") }
+        guard unknown.isEmpty else { throw ValidationError("unknown feature(s): \(unknown.sorted().joined(separator: ", ")); available: faces, speech, safety") }
         guard fps > 0, fps <= 240 else { throw ValidationError("--fps must be in (0, 240]") }
         guard ["full", "short"].contains(faceModel) else { throw ValidationError("--face-model must be full or short") }
     }
@@ -32,8 +32,8 @@ struct AnalyzeCommand: AsyncParsableCommand {
     func run() async throws {
         try await reportingErrors {
             let info = try MediaProbe.probe(file)
-            if requested.contains("faces"), info.video == nil {
-                throw PlayheadError(.noVideoStream, "\(file) has no video stream to find faces in")
+            if !requested.isDisjoint(with: ["faces", "safety"]), info.video == nil {
+                throw PlayheadError(.noVideoStream, "\(file) has no video stream to analyse for faces or safety")
             }
             if requested.contains("speech"), info.audio == nil {
                 throw PlayheadError(.noAudioStream, "\(file) has no audio stream to find speech in")
@@ -57,7 +57,13 @@ struct AnalyzeCommand: AsyncParsableCommand {
                 modelIDs["speech"] = detector.modelID
                 speech = try await detector.detect(path: file)
             }
-            let report = AnalysisReport(mediaID: mediaID, info: info, models: modelIDs, faceTracks: tracks, speech: speech)
+            var safety: (segments: [SafetySegment], rating: SafetyRating)?
+            if requested.contains("safety") {
+                let detector = try SafetyDetector(repository: repository, core: core)
+                modelIDs["safety"] = detector.modelID
+                safety = try await SafetyAnalysis(detector: detector).run(path: file)
+            }
+            let report = AnalysisReport(mediaID: mediaID, info: info, models: modelIDs, faceTracks: tracks, speech: speech, safety: safety)
             let data = try prettyJSON.encode(report) + Data("\n".utf8)
             if let jsonPath {
                 try writeAtomically(data, to: jsonPath)

@@ -63,7 +63,7 @@ import TestSupport
     @Test func unknownFeatureIsAUsageError() async throws {
         let result = try await playhead(["analyze", try TestMedia.clip30fps(), "--features", "bogus"])
         #expect(result.status == 64)
-        #expect(result.standardError.contains("unknown feature(s): bogus; available: faces, speech"))
+        #expect(result.standardError.contains("unknown feature(s): bogus; available: faces, speech, safety"))
     }
 
     @Test func speechIsReportedAndAnAudioFeatureNeedsAudio() async throws {
