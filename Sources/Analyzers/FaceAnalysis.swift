@@ -17,27 +17,11 @@ public struct FaceAnalysis: Sendable {
 
     /// Analyses `path`; `progress` is called with each analysed frame's time, in completion order.
     public func run(path: String, progress: @Sendable (MediaTime) -> Void = { _ in }) async throws -> [FaceTrack] {
-        let frames = VideoFrames(path: path, format: detector.frameFormat, sampling: sampling)
-        var perFrame: [(time: MediaTime, faces: [Face])] = []
-        try await withThrowingTaskGroup(of: (MediaTime, [Face]).self) { group in
-            var inFlight = 0
-            for try await frame in frames {
-                if inFlight >= maxInFlight, let done = try await group.next() {
-                    perFrame.append(done)
-                    progress(done.0)
-                    inFlight -= 1
-                }
-                let detector = self.detector
-                group.addTask { (frame.time, try await detector.detect(frame)) }
-                inFlight += 1
-            }
-            for try await done in group {
-                perFrame.append(done)
-                progress(done.0)
-            }
-        }
+        let detector = self.detector
+        let perFrame = try await analyzeFrames(VideoFrames(path: path, format: detector.frameFormat, sampling: sampling),
+                                               maxInFlight: maxInFlight, progress: progress) { try await detector.detect($0) }
         var tracker = FaceTracker()
-        for (time, faces) in perFrame.sorted(by: { $0.time < $1.time }) { tracker.update(time: time, faces: faces) }
+        for (time, faces) in perFrame { tracker.update(time: time, faces: faces) }
         return tracker.tracks()
     }
 }

@@ -67,21 +67,10 @@ public struct SafetyAnalysis: Sendable {
 
     /// Segments and rating for `path`.
     public func run(path: String) async throws -> (segments: [SafetySegment], rating: SafetyRating) {
-        var samples: [(time: Double, detections: [NudeNet.Detection])] = []
-        try await withThrowingTaskGroup(of: (Double, [NudeNet.Detection]).self) { group in
-            var inFlight = 0
-            for try await frame in VideoFrames(path: path, format: NudeNet.frameFormat, sampling: sampling) {
-                if inFlight >= maxInFlight, let done = try await group.next() {
-                    samples.append(done)
-                    inFlight -= 1
-                }
-                let detector = self.detector
-                group.addTask { (frame.time.seconds, try await detector.detect(frame)) }
-                inFlight += 1
-            }
-            for try await done in group { samples.append(done) }
-        }
-        let segments = Self.segments(samples.sorted { $0.time < $1.time })
+        let detector = self.detector
+        let perFrame = try await analyzeFrames(VideoFrames(path: path, format: NudeNet.frameFormat, sampling: sampling),
+                                               maxInFlight: maxInFlight) { try await detector.detect($0) }
+        let segments = Self.segments(perFrame.map { (time: $0.time.seconds, detections: $0.result) })
         return (segments, Self.rating(segments))
     }
 

@@ -31,8 +31,7 @@ public enum TestMedia {
         if FileManager.default.fileExists(atPath: target.path) { return target.path }
         let temporary = directory.appendingPathComponent(".\(UUID().uuidString)-\(name)")
         try run("ffmpeg", ["-nostdin", "-hide_banner", "-loglevel", "error", "-y"] + arguments + [temporary.path])
-        _ = try? FileManager.default.removeItem(at: target)
-        try FileManager.default.moveItem(at: temporary, to: target)
+        try publish(temporary, as: target)
         return target.path
     }
 
@@ -42,9 +41,16 @@ public enum TestMedia {
         if FileManager.default.fileExists(atPath: target.path) { return target.path }
         let temporary = directory.appendingPathComponent(".\(UUID().uuidString)-\(name)")
         try make(temporary)
-        _ = try? FileManager.default.removeItem(at: target)
-        try FileManager.default.moveItem(at: temporary, to: target)
+        try publish(temporary, as: target)
         return target.path
+    }
+
+    /// Moves a finished fixture into place with rename(2), which replaces atomically: two tests that
+    /// made the same fixture at once both succeed, and readers never see half a file.
+    private static func publish(_ temporary: URL, as target: URL) throws {
+        guard rename(temporary.path, target.path) == 0 else {
+            throw FixtureError(message: "cannot move \(temporary.path) to \(target.path): errno \(errno)")
+        }
     }
 
     /// Runs a program found on PATH; throws with its stderr when it fails.
