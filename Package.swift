@@ -96,7 +96,7 @@ let package = Package(
         .testTarget(
             name: "PlayheadServerTests",
             dependencies: [
-                "PlayheadServer", "Serving", "Inference", "PlayheadCore",
+                "PlayheadServer", "Serving", "Inference", "PlayheadCore", "TestSupport",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Yams", package: "Yams"),

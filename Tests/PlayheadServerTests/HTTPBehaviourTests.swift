@@ -1,8 +1,8 @@
 import Foundation
 import PlayheadServer
 import Serving
-import Synchronization
 import Testing
+import TestSupport
 import Yams
 
 /// Errors, overload, disconnects, auth, metrics and the OpenAPI document against a live server.
@@ -10,17 +10,17 @@ import Yams
     static let echoInputs = [TensorSpec(name: "x", datatype: .fp32, shape: [1])]
 
     /// A deployment answering `y = 2x` (or blocking on `gate` when x < 0).
-    static func echo(name: String = "echo", gate: Gate? = nil, started: Tally? = nil, cancelled: Tally? = nil,
+    static func echo(name: String = "echo", gate: Gate? = nil, started: Shared<Int>? = nil, cancelled: Shared<Int>? = nil,
                      maxOngoing: Int = 64, maxQueued: Int = 64, concurrency: Int = 8) -> DeploymentConfig {
         DeploymentConfig(
             name: name, maxOngoingRequests: maxOngoing, batching: .init(maxBatchSize: 1, maxQueued: maxQueued),
             backend: .handler(inputs: echoInputs, outputs: [TensorSpec(name: "y", datatype: .fp32, shape: [1])], concurrency: concurrency) { request in
                 let x = request.input(named: "x")!.floats()![0]
                 if x < 0 {
-                    started?.increment()
-                    if let gate { await gate.wait() } else {
+                    started?.update { $0 += 1 }
+                    if let gate { try await gate.wait() } else {
                         do { try await Task.sleep(for: .seconds(3600)) } catch {
-                            cancelled?.increment()
+                            cancelled?.update { $0 += 1 }
                             throw error
                         }
                     }
@@ -75,14 +75,14 @@ import Yams
 
     @Test func overloadIsRefusedWith503AndRetryAfterWhileQueuedWorkCompletes() async throws {
         let gate = Gate()
-        let started = Tally()
+        let started = Shared(0)
         let server = try await LiveServer.start { try await $0.deploy(Self.echo(gate: gate, started: started, maxOngoing: 1, maxQueued: 2, concurrency: 1)) }
         // One running (blocked on the gate) and two queued fill the deployment.
         let admitted = (0..<3).map { _ in Task { try await server.request("POST", "/v2/models/echo/infer", body: Self.inferBody(-1)) } }
         let deployment = try await server.engine.deployment(named: "echo")
         while true {
             let queued = await deployment.queuedCount
-            if started.count >= 1 && queued >= 2 { break }
+            if started.value >= 1 && queued >= 2 { break }
             try await Task.sleep(for: .milliseconds(5))
         }
         let (status, fields, data) = try await server.request("POST", "/v2/models/echo/infer", body: Self.inferBody(1))
@@ -96,14 +96,14 @@ import Yams
     }
 
     @Test func aClientDisconnectCancelsItsWorkAndFreesTheSlot() async throws {
-        let started = Tally(), cancelled = Tally()
+        let started = Shared(0), cancelled = Shared(0)
         let server = try await LiveServer.start {
             try await $0.deploy(Self.echo(started: started, cancelled: cancelled, maxOngoing: 1, maxQueued: 4, concurrency: 1))
         }
         let abandoned = Task { try await server.request("POST", "/v2/models/echo/infer", body: Self.inferBody(-1)) }
-        while started.count < 1 { try await Task.sleep(for: .milliseconds(5)) }
+        while started.value < 1 { try await Task.sleep(for: .milliseconds(5)) }
         abandoned.cancel()
-        while cancelled.count < 1 { try await Task.sleep(for: .milliseconds(5)) }
+        while cancelled.value < 1 { try await Task.sleep(for: .milliseconds(5)) }
         // The only slot is free again: a new request is answered.
         let (status, _, _) = try await server.request("POST", "/v2/models/echo/infer", body: Self.inferBody(2))
         #expect(status == 200)
@@ -185,10 +185,10 @@ import Yams
 @Suite struct GracefulShutdownTests {
     @Test func shutdownStopsAcceptingAndFinishesInFlightRequests() async throws {
         let gate = Gate()
-        let started = Tally()
+        let started = Shared(0)
         let server = try await LiveServer.start { try await $0.deploy(HTTPBehaviourTests.echo(gate: gate, started: started)) }
         let inFlight = Task { try await server.request("POST", "/v2/models/echo/infer", body: HTTPBehaviourTests.inferBody(-3)) }
-        while started.count < 1 { try await Task.sleep(for: .milliseconds(5)) }
+        while started.value < 1 { try await Task.sleep(for: .milliseconds(5)) }
         let stopping = Task { await server.stop() }
         // Once the listener is closed, new connections are refused while the request is still held.
         var refused = false

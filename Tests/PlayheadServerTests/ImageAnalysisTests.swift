@@ -2,10 +2,11 @@ import Foundation
 import PlayheadCore
 import Serving
 import Testing
+import TestSupport
 
 /// `POST /v1/images/analyze` through the same deployments the KServe routes serve.
 @Suite struct ImageAnalysisTests {
-    static let astronaut = LiveServer.packageRoot.appendingPathComponent(".cache/photos/astronaut.png")
+    static let astronaut = TestMedia.packageRoot.appendingPathComponent(".cache/photos/astronaut.png")
     /// Hand-labelled face of the 512x512 astronaut photograph.
     static let astronautFace = BoundingBox(x: 160, y: 40, width: 120, height: 140)
 

@@ -7,7 +7,7 @@ import Logging
 import PlayheadServer
 import Serving
 import ServiceLifecycle
-import Synchronization
+import TestSupport
 
 /// A `PlayheadHTTPServer` listening on a free loopback port for one test, stopped gracefully after.
 final class LiveServer: Sendable {
@@ -16,12 +16,7 @@ final class LiveServer: Sendable {
     private let group: ServiceGroup
     private let task: Task<Void, any Error>
 
-    static let packageRoot: URL = {
-        var url = URL(fileURLWithPath: #filePath)
-        for _ in 0..<3 { url.deleteLastPathComponent() }
-        return url
-    }()
-    static let repository = ModelRepository(root: packageRoot.appendingPathComponent("models").path)
+    static let repository = ModelRepository(root: TestMedia.packageRoot.appendingPathComponent("models").path)
     static let core: InferenceCore = try! InferenceCore()
 
     private init(engine: ServingEngine, port: Int, group: ServiceGroup, task: Task<Void, any Error>) {
@@ -87,36 +82,4 @@ final class LiveServer: Sendable {
     static func errorCode(_ body: Data) -> String? {
         ((try? JSONSerialization.jsonObject(with: body) as? [String: Any])?["error"] as? [String: Any])?["code"] as? String
     }
-}
-
-/// A gate tests open to let a blocked handler go on.
-final class Gate: Sendable {
-    private let state = Mutex<(open: Bool, waiters: [CheckedContinuation<Void, Never>])>((false, []))
-
-    func open() {
-        let waiters = state.withLock { state in
-            state.open = true
-            defer { state.waiters = [] }
-            return state.waiters
-        }
-        for waiter in waiters { waiter.resume() }
-    }
-
-    func wait() async {
-        await withCheckedContinuation { continuation in
-            let now = state.withLock { state in
-                if state.open { return true }
-                state.waiters.append(continuation)
-                return false
-            }
-            if now { continuation.resume() }
-        }
-    }
-}
-
-/// A thread-safe counter handlers bump so tests can wait for them.
-final class Tally: Sendable {
-    private let value = Mutex(0)
-    func increment() { value.withLock { $0 += 1 } }
-    var count: Int { value.withLock { $0 } }
 }

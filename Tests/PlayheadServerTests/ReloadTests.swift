@@ -2,8 +2,8 @@ import Foundation
 import Logging
 import PlayheadServer
 import Serving
-import Synchronization
 import Testing
+import TestSupport
 
 /// Reloading `playhead.yaml` on a live server: a changed deployment rolls to its new version over HTTP
 /// load with no failed request.
@@ -38,22 +38,22 @@ import Testing
         let body = Data(#"{"inputs":[{"name":"images","shape":[1,3,320,320],"datatype":"FP32","parameters":{"binary_data_size":1228800}}]}"#.utf8)
         let header = body.count
         let request = body + Data(count: 1_228_800)
-        let stop = Flag()
-        let outcomes = Outcomes()
+        let stop = Shared(false)
+        let outcomes = Shared<(ok: [String: Int], failed: [String])>(([:], []))
         let load = Task {
             await withDiscardingTaskGroup { group in
                 for _ in 0..<3 {
                     group.addTask {
-                        while !stop.isSet {
+                        while !stop.value {
                             do {
                                 let (status, fields, data) = try await server.request("POST", "/v2/models/nudenet/infer", body: request,
                                                                                       headers: ["Inference-Header-Content-Length": "\(header)"])
                                 let length = Int(fields["inference-header-content-length"] ?? "") ?? data.count
                                 let json = try? JSONSerialization.jsonObject(with: data.prefix(length)) as? [String: Any]
                                 let version = json?["model_version"] as? String ?? "?"
-                                outcomes.record(status == 200 ? .success(version) : .failure("\(status)"))
+                                outcomes.update { status == 200 ? ($0.ok[version, default: 0] += 1) : $0.failed.append("\(status)") }
                             } catch {
-                                outcomes.record(.failure("\(error)"))
+                                outcomes.update { $0.failed.append("\(error)") }
                             }
                         }
                     }
@@ -63,11 +63,11 @@ import Testing
         try await Task.sleep(for: .milliseconds(300))
         try Self.yaml(version: "2", canary: canary).write(to: scratch, atomically: true, encoding: .utf8)
         let changes = await reloader.reload()
-        #expect(changes == ["nudenet": .updated], "load so far: \(outcomes.snapshot.ok)")
+        #expect(changes == ["nudenet": .updated], "load so far: \(outcomes.value.ok)")
         try await Task.sleep(for: .milliseconds(300))
-        stop.set()
+        stop.update { $0 = true }
         await load.value
-        let (ok, failed) = outcomes.snapshot
+        let (ok, failed) = outcomes.value
         #expect(failed.isEmpty, "\(failed.prefix(3))")
         #expect((ok["1"] ?? 0) > 0 && (ok["2"] ?? 0) > 0, "\(ok)")
         let deployment = try await server.engine.deployment(named: "nudenet")
@@ -78,32 +78,4 @@ import Testing
         #expect(await deployment.config.version == "2")
         await server.stop()
     }
-}
-
-/// A stop flag load loops poll.
-final class Flag: Sendable {
-    private let value = Mutex(false)
-    func set() { value.withLock { $0 = true } }
-    var isSet: Bool { value.withLock { $0 } }
-}
-
-/// Answers by version and failures, from concurrent callers.
-final class Outcomes: Sendable {
-    private let state = Mutex<(ok: [String: Int], failed: [String])>(([:], []))
-
-    func record(_ outcome: Result<String, LoadFailure>) {
-        state.withLock { state in
-            switch outcome {
-            case .success(let version): state.ok[version, default: 0] += 1
-            case .failure(let failure): state.failed.append(failure.description)
-            }
-        }
-    }
-
-    var snapshot: (ok: [String: Int], failed: [String]) { state.withLock { $0 } }
-}
-
-struct LoadFailure: Error, CustomStringConvertible, ExpressibleByStringInterpolation {
-    let description: String
-    init(stringLiteral value: String) { description = value }
 }

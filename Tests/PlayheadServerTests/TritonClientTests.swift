@@ -2,6 +2,7 @@ import Foundation
 import PlayheadCore
 import Serving
 import Testing
+import TestSupport
 
 /// Drives a live server with the official KServe v2 Python client, `tritonclient[http]`, unchanged.
 @Suite struct TritonClientTests {
@@ -50,7 +51,7 @@ import Testing
             })
         }
         defer { Task { await server.stop() } }
-        let python = LiveServer.packageRoot.appendingPathComponent(".venv/bin/python").path
+        let python = TestMedia.packageRoot.appendingPathComponent(".venv/bin/python").path
         let scriptURL = FileManager.default.temporaryDirectory.appendingPathComponent("tritonclient-\(UUID().uuidString).py")
         try Self.script.write(to: scriptURL, atomically: true, encoding: .utf8)
         defer { try? FileManager.default.removeItem(at: scriptURL) }

@@ -1,6 +1,7 @@
 import Foundation
 @testable import Serving
 import Testing
+import TestSupport
 
 /// Canary updates: the new version gets a share of traffic, is compared with the old one, and is
 /// promoted or rolled back.

@@ -3,6 +3,7 @@ import Foundation
 import PlayheadCore
 import Serving
 import Testing
+import TestSupport
 
 /// One serving engine for the composition tests: three model deployments (compiled once for the suite)
 /// and the handler deployments that compose them through `DeploymentHandle`s.

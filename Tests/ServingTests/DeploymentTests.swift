@@ -1,6 +1,7 @@
 import Foundation
 import Serving
 import Testing
+import TestSupport
 
 /// A deployment of Swift handlers: batching, ordering, deadlines, back-pressure, cancellation,
 /// validation and shutdown. Every wait is on a gate or a state; nothing asserts on elapsed time.

@@ -1,6 +1,7 @@
 import Foundation
 import Serving
 import Testing
+import TestSupport
 
 /// Dynamic batching with the real NudeNet model: requests stacked along the batch axis into one
 /// inference and split back must each get exactly what they would have got alone.

@@ -1,6 +1,7 @@
 import Foundation
 import Serving
 import Testing
+import TestSupport
 
 /// Autoscaling and rolling updates while callers keep sending requests: the replica set changes
 /// under load and no request may fail.

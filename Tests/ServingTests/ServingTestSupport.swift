@@ -2,55 +2,10 @@ import Foundation
 import Serving
 import Synchronization
 import Testing
+import TestSupport
 
 // Shared helpers for the Serving tests. Nothing here measures time: tests order events with gates
 // the test opens and wait for states by polling (`eventually`), whose timeout only guards against a hang.
-
-/// A latch that handlers wait on until the test opens it. Waiting is cancellable: a cancelled waiter
-/// throws `CancellationError`.
-final class Gate: Sendable {
-    private struct State {
-        var open = false
-        var waiters: [UInt64: CheckedContinuation<Void, any Error>] = [:]
-        var nextID: UInt64 = 0
-    }
-    private let state = Mutex(State())
-
-    init() {}
-
-    func open() {
-        let waiters = state.withLock { state in
-            state.open = true
-            defer { state.waiters = [:] }
-            return state.waiters
-        }
-        for waiter in waiters.values { waiter.resume() }
-    }
-
-    /// Callers currently waiting.
-    var waiting: Int { state.withLock { $0.waiters.count } }
-
-    func wait() async throws {
-        let id = state.withLock { state in
-            defer { state.nextID += 1 }
-            return state.nextID
-        }
-        try await withTaskCancellationHandler {
-            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
-                let now: Result<Void, any Error>? = state.withLock { state in
-                    if state.open { return .success(()) }
-                    if Task.isCancelled { return .failure(CancellationError()) }
-                    state.waiters[id] = continuation
-                    return nil
-                }
-                if let now { continuation.resume(with: now) }
-            }
-        } onCancel: {
-            let waiter = state.withLock { $0.waiters.removeValue(forKey: id) }
-            waiter?.resume(throwing: CancellationError())
-        }
-    }
-}
 
 /// What the handlers did, in order.
 final class EventLog: Sendable {
@@ -61,15 +16,6 @@ final class EventLog: Sendable {
     func record(_ event: String) { state.withLock { $0.append(event) } }
     var events: [String] { state.withLock { $0 } }
     func contains(_ event: String) -> Bool { state.withLock { $0.contains(event) } }
-}
-
-/// A thread-safe value box for tallies shared between tasks.
-final class Shared<Value: Sendable>: Sendable {
-    private let state: Mutex<Value>
-    init(_ value: Value) { state = Mutex(value) }
-    var value: Value { state.withLock { $0 } }
-    @discardableResult
-    func update<R: Sendable>(_ body: (inout Value) -> R) -> R { state.withLock { body(&$0) } }
 }
 
 /// Polls `condition` until it holds. The timeout is a guard against a hang, not a timing assertion:
