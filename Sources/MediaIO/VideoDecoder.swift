@@ -10,14 +10,15 @@ public final class VideoDecoder {
     private let format: FormatContext
     private let codec: CodecContext
     private let stream: UnsafeMutablePointer<AVStream>
-    private let scaler: Scaler
+    /// One scaler and one sampler per output, in the caller's order.
+    private let scalers: [Scaler]
+    private var samplers: [FrameSampler]
     private let packet: Packet
     private let frame: Frame
     private let timeBase: Rational
     private let frameRate: Rational
     private let startPTS: Int64
     private var draining = false
-    private var sampler: FrameSampler
     /// Frames earlier than this are decoded and dropped (after a seek to a non-keyframe).
     private var discardBefore: MediaTime?
 
@@ -25,8 +26,15 @@ public final class VideoDecoder {
     ///
     /// - Throws: `PlayheadError` `.noVideoStream` for audio-only files, `.invalidArgument` for an
     ///   impossible output size, and the open errors of `MediaProbe.probe`.
-    public init(path: String, format frameFormat: FrameFormat = .rgb24, sampling: FrameSampling = .all, threads: Int = 0) throws {
-        try frameFormat.validate()
+    public convenience init(path: String, format frameFormat: FrameFormat = .rgb24, sampling: FrameSampling = .all, threads: Int = 0) throws {
+        try self.init(path: path, outputs: [FrameOutput(format: frameFormat, sampling: sampling)], threads: threads)
+    }
+
+    /// Opens `path` for decoding each frame once into several outputs, each with its own format and
+    /// sampling (e.g. every frame small for shot detection, a few a second large for a model).
+    public init(path: String, outputs: [FrameOutput], threads: Int = 0) throws {
+        guard !outputs.isEmpty else { throw PlayheadError(.invalidArgument, "a video decoder needs at least one output") }
+        for output in outputs { try output.format.validate() }
         format = try FormatContext(path: path)
         info = MediaProbe.info(of: format)
         guard let stream = format.bestStream(AVMEDIA_TYPE_VIDEO), let video = info.video else {
@@ -39,14 +47,14 @@ public final class VideoDecoder {
         // Only the chosen stream is demuxed into packets we look at; skip the rest cheaply.
         for other in format.streams where other != stream { other.pointee.discard = AVDISCARD_ALL }
         codec = try CodecContext(decoderFor: stream, threads: Int32(threads), path: path)
-        if sampling == .keyframes { codec.pointer.pointee.skip_frame = AVDISCARD_NONKEY }
-        scaler = try Scaler(format: frameFormat)
+        if outputs.allSatisfy({ $0.sampling == .keyframes }) { codec.pointer.pointee.skip_frame = AVDISCARD_NONKEY }
+        scalers = try outputs.map { try Scaler(format: $0.format, rotation: video.rotation) }
         packet = try Packet()
         frame = try Frame()
         timeBase = video.timeBase
         frameRate = video.frameRate
         startPTS = stream.pointee.start_time == ph_av_nopts_value() ? 0 : stream.pointee.start_time
-        sampler = FrameSampler(sampling: sampling, frameRate: frameRate)
+        samplers = outputs.map { FrameSampler(sampling: $0.sampling, frameRate: video.frameRate) }
     }
 
     /// The exact time of frame `index` at the stream's frame rate.
@@ -69,20 +77,34 @@ public final class VideoDecoder {
             if first.time <= time || target == .zero {
                 discardBefore = time
                 pending = first
-                sampler.start(at: time)
+                startSampling(at: time)
                 return
             }
             backoff = backoff + MediaTime(value: 1, timescale: 1) + backoff
         }
         discardBefore = time
         pending = nil
-        sampler.start(at: time)
+        startSampling(at: time)
+    }
+
+    private func startSampling(at time: MediaTime) {
+        for index in samplers.indices { samplers[index].start(at: time) }
     }
 
     private var pending: (time: MediaTime, index: Int64)?
 
     /// Decodes and converts the next frame that passes sampling; nil at the end of the stream.
+    /// With several outputs, the first output's next frame.
     public func nextFrame() throws -> VideoFrame? {
+        while let set = try nextFrames() {
+            if let frame = set.frames[0] { return frame }
+        }
+        return nil
+    }
+
+    /// Decodes the next frame that at least one output samples and converts it for each output that
+    /// does; nil at the end of the stream.
+    public func nextFrames() throws -> FrameSet? {
         while true {
             let decoded: (time: MediaTime, index: Int64)
             if let pending {
@@ -94,8 +116,13 @@ public final class VideoDecoder {
             }
             if let discardBefore, decoded.time < discardBefore { continue }
             discardBefore = nil
-            guard sampler.accept(decoded.time) else { continue }
-            return try scaler.convert(frame, index: decoded.index, time: decoded.time)
+            var frames: [VideoFrame?] = []
+            frames.reserveCapacity(scalers.count)
+            for output in scalers.indices {
+                frames.append(samplers[output].accept(decoded.time) ? try scalers[output].convert(frame, index: decoded.index, time: decoded.time) : nil)
+            }
+            guard frames.contains(where: { $0 != nil }) else { continue }
+            return FrameSet(index: decoded.index, time: decoded.time, frames: frames)
         }
     }
 

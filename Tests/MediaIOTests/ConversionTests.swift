@@ -47,6 +47,35 @@ import Testing
         #expect(abs(back.x) < 1e-9 && abs(back.y) < 1e-9 && abs(back.width - 1280) < 1e-9 && abs(back.height - 720) < 1e-9)
     }
 
+    /// A phone video stored landscape with rotation metadata comes out as the viewer sees it, like
+    /// ffmpeg's autorotate: pixels, sizes and the mapping back to (displayed) source pixels.
+    @Test(arguments: [90, 180, 270])
+    func rotationMetadataIsApplied(rotate: Int) async throws {
+        let stored = try TestMedia.fixture("stored-landscape.mp4", ffmpeg: [
+            "-f", "lavfi", "-i", "color=blue:s=128x64:d=0.2:r=10", "-vf", "drawbox=x=0:y=0:w=48:h=16:color=red:t=fill",
+            "-c:v", "libx264", "-pix_fmt", "yuv444p"])
+        let path = try TestMedia.fixture("rotate-\(rotate).mp4", ffmpeg: ["-i", stored, "-c", "copy", "-metadata:s:v:0", "rotate=\(rotate)"])
+        let ours = try #require(try await decodeAll(path, format: .rgb24, to: MediaTime(value: 1, timescale: 10)).first)
+        let quarter = rotate != 180
+        #expect(ours.width == (quarter ? 64 : 128) && ours.height == (quarter ? 128 : 64))
+        #expect(ours.sourceWidth == ours.width && ours.sourceHeight == ours.height)
+        let reference = try TestMedia.scratchDirectory().appendingPathComponent("rotated.rgb")
+        try TestMedia.run("ffmpeg", ["-nostdin", "-loglevel", "error", "-i", path, "-frames:v", "1",
+                                     "-f", "rawvideo", "-pix_fmt", "rgb24", "-y", reference.path])
+        let expected = [UInt8](try Data(contentsOf: reference))
+        let actual = try #require(ours.pixels.rgb)
+        #expect(actual.count == expected.count)
+        let differences = zip(actual, expected).map { abs(Int($0) - Int($1)) }
+        #expect(differences.max() ?? 255 <= 3, "max difference \(differences.max() ?? -1)")
+        // A letterboxed model frame maps back into displayed coordinates.
+        let small = try #require(try await decodeAll(path, format: FrameFormat(width: 32, height: 32, resize: .letterbox(padding: 0)),
+                                                     to: MediaTime(value: 1, timescale: 10)).first)
+        let whole = small.mapping.toSource(BoundingBox(x: small.mapping.offsetX, y: small.mapping.offsetY,
+                                                       width: Double(small.width) - 2 * small.mapping.offsetX,
+                                                       height: Double(small.height) - 2 * small.mapping.offsetY))
+        #expect(abs(whole.width - Double(ours.width)) < 1e-9 && abs(whole.height - Double(ours.height)) < 1e-9)
+    }
+
     @Test func jpegRoundTrip() async throws {
         let frame = try #require(try await decodeAll(try TestMedia.clip30fps(), to: MediaTime(value: 1, timescale: 30)).first)
         let jpeg = try JPEGEncoder.encode(frame, qscale: 2)
