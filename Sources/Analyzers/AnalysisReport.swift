@@ -36,6 +36,8 @@ public struct AnalysisReport: Sendable, Codable, Equatable {
     /// Speech intervals (seconds, rounded to milliseconds).
     public var speech: [SpeechSegment]?
     public var safety: Safety?
+    /// Why a requested feature is empty when that is not an error (e.g. speech asked of a silent video).
+    public var notes: [String]?
 
     /// Brand safety: the rating and the NudeNet classes seen, as time-ranged segments.
     public struct Safety: Sendable, Codable, Equatable {
@@ -44,10 +46,10 @@ public struct AnalysisReport: Sendable, Codable, Equatable {
     }
 
     public init(mediaID: MediaID, info: MediaInfo, models: [String: String], faceTracks: [FaceTrack]?, speech: [SpeechSegment]? = nil,
-                safety: (segments: [SafetySegment], rating: SafetyRating)? = nil) {
+                safety: (segments: [SafetySegment], rating: SafetyRating)? = nil, notes: [String] = []) {
         media = Media(id: mediaID.hex, path: info.path, duration: info.duration ?? info.video?.duration,
                       fps: info.video?.frameRate.doubleValue, frameCount: info.video?.frameCount,
-                      width: info.video?.width, height: info.video?.height)
+                      width: info.video?.displayWidth, height: info.video?.displayHeight)
         self.models = models
         faces = faceTracks?.map { track in
             FaceTrackItem(track: track.id, start: track.start.seconds, end: track.end.seconds, boxes: track.samples.map {
@@ -56,6 +58,7 @@ public struct AnalysisReport: Sendable, Codable, Equatable {
             })
         }
         self.speech = speech?.map { SpeechSegment(start: ($0.start * 1000).rounded() / 1000, end: ($0.end * 1000).rounded() / 1000) }
+        self.notes = notes.isEmpty ? nil : notes
         self.safety = safety.map { result in
             Safety(rating: result.rating, segments: result.segments.map {
                 SafetySegment(label: $0.label, start: ($0.start * 1000).rounded() / 1000, end: ($0.end * 1000).rounded() / 1000,

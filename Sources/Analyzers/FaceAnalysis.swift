@@ -15,13 +15,9 @@ public struct FaceAnalysis: Sendable {
         self.maxInFlight = max(1, maxInFlight)
     }
 
-    /// Analyses `path`; `progress` is called with each analysed frame's time, in completion order.
+    /// Analyses `path`; `progress` is called with each decoded frame's time.
     public func run(path: String, progress: @Sendable (MediaTime) -> Void = { _ in }) async throws -> [FaceTrack] {
-        let detector = self.detector
-        let perFrame = try await analyzeFrames(VideoFrames(path: path, format: detector.frameFormat, sampling: sampling),
-                                               maxInFlight: maxInFlight, progress: progress) { try await detector.detect($0) }
-        var tracker = FaceTracker()
-        for (time, faces) in perFrame { tracker.update(time: time, faces: faces) }
-        return tracker.tracks()
+        try await VideoAnalysis(faces: .init(detector, sampling: sampling), maxInFlight: maxInFlight)
+            .run(path: path, progress: progress).faceTracks ?? []
     }
 }

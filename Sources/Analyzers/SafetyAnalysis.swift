@@ -67,11 +67,8 @@ public struct SafetyAnalysis: Sendable {
 
     /// Segments and rating for `path`.
     public func run(path: String) async throws -> (segments: [SafetySegment], rating: SafetyRating) {
-        let detector = self.detector
-        let perFrame = try await analyzeFrames(VideoFrames(path: path, format: NudeNet.frameFormat, sampling: sampling),
-                                               maxInFlight: maxInFlight) { try await detector.detect($0) }
-        let segments = Self.segments(perFrame.map { (time: $0.time.seconds, detections: $0.result) })
-        return (segments, Self.rating(segments))
+        let result = try await VideoAnalysis(safety: .init(detector, sampling: sampling), maxInFlight: maxInFlight).run(path: path)
+        return result.safety ?? ([], .safe)
     }
 
     /// Joins samples where a class is seen into segments: a class seen again within `maxGap`

@@ -20,8 +20,12 @@ public struct VideoStreamInfo: Sendable, Codable, Equatable {
     public var codec: String
     public var width: Int
     public var height: Int
-    /// Clockwise rotation in degrees a player applies on display (0, 90, 180, 270); frames are decoded unrotated.
+    /// Clockwise rotation in degrees a player applies on display (0, 90, 180, 270); decoded frames
+    /// have it applied, so they (and boxes in them) are in displayed orientation.
     public var rotation: Int
+    /// Width and height as displayed, after `rotation`.
+    public var displayWidth: Int { rotation == 90 || rotation == 270 ? height : width }
+    public var displayHeight: Int { rotation == 90 || rotation == 270 ? width : height }
     /// Exact frame rate as a rational (30000/1001 for NTSC).
     public var frameRate: Rational
     /// The stream's time base: one pts unit is this many seconds.

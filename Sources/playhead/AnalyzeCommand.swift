@@ -8,22 +8,31 @@ import PlayheadCore
 struct AnalyzeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "analyze",
-        abstract: "Analyse a video or image and write a JSON report.",
-        discussion: "Features: faces, speech, safety. Models come from the model repository (run `playhead models pull` first)."
+        abstract: "Analyse a video or image and write a JSON (and HTML) report.",
+        discussion: """
+            Features: \(Self.known.joined(separator: ", ")). The video is decoded once and every frame fanned out to the \
+            analyzers that want it. Models come from the model repository (run `playhead models pull` first).
+            """
     )
+
+    static let known = ["faces", "speech", "safety"]
 
     @Argument(help: "A video or an image (JPEG/PNG).") var file: String
     @Option(help: "Comma-separated features to compute.") var features = "faces"
     @Option(name: .customLong("json"), help: "Write the JSON report here (default: print it).") var jsonPath: String?
     @Option(help: "Frames per second to analyse for faces.") var fps: Double = 5
+    @Option(help: "Frames per second to analyse for brand safety.") var safetyFPS: Double = 2
     @Option(help: "Face model: full (small or distant faces) or short (close-ups).") var faceModel = "full"
     @Option(help: "Model repository (default: $PLAYHEAD_MODELS or ./models).") var models: String?
 
     func validate() throws {
-        let known: Set<String> = ["faces", "speech", "safety"]
-        let unknown = requested.subtracting(known)
-        guard unknown.isEmpty else { throw ValidationError("unknown feature(s): \(unknown.sorted().joined(separator: ", ")); available: faces, speech, safety") }
-        guard fps > 0, fps <= 240 else { throw ValidationError("--fps must be in (0, 240]") }
+        let unknown = requested.subtracting(Self.known)
+        guard unknown.isEmpty else {
+            throw ValidationError("unknown feature(s): \(unknown.sorted().joined(separator: ", ")); available: \(Self.known.joined(separator: ", "))")
+        }
+        for (name, value) in [("--fps", fps), ("--safety-fps", safetyFPS)] {
+            guard value > 0, value <= 240 else { throw ValidationError("\(name) must be in (0, 240]") }
+        }
         guard ["full", "short"].contains(faceModel) else { throw ValidationError("--face-model must be full or short") }
     }
 
@@ -32,42 +41,51 @@ struct AnalyzeCommand: AsyncParsableCommand {
     func run() async throws {
         try await reportingErrors {
             let info = try MediaProbe.probe(file)
-            if !requested.isDisjoint(with: ["faces", "safety"]), info.video == nil {
-                throw PlayheadError(.noVideoStream, "\(file) has no video stream to analyse for faces or safety")
-            }
-            if requested.contains("speech"), info.audio == nil {
-                throw PlayheadError(.noAudioStream, "\(file) has no audio stream to find speech in")
+            let wantsVideo = requested.subtracting(["speech"])
+            if !wantsVideo.isEmpty, info.video == nil {
+                throw PlayheadError(.noVideoStream, "\(file) has no video stream to analyse for \(wantsVideo.sorted().joined(separator: ", "))")
             }
             let mediaID = try MediaID(contentsOf: file)
             let repository = ModelRepository(root: models ?? ModelRepository.defaultRoot())
             let core = try InferenceCore()
             var modelIDs: [String: String] = [:]
-            var tracks: [FaceTrack]?
+            var notes: [String] = []
+
+            var video = VideoAnalysis()
             if requested.contains("faces") {
                 let detector = try FaceDetector(variant: faceModel == "short" ? .shortRange : .fullRange, repository: repository, core: core)
                 modelIDs["faces"] = detector.modelID
-                let progress = ProgressLine(label: "faces", total: info.duration ?? info.video?.duration)
-                tracks = try await FaceAnalysis(detector: detector, sampling: .fps(Rational(Int64((fps * 1000).rounded()), 1000)))
-                    .run(path: file) { progress.update($0.seconds) }
-                progress.finish()
+                video.faces = .init(detector, fps: fps)
             }
-            var speech: [SpeechSegment]?
-            if requested.contains("speech") {
-                let detector = try SpeechDetector(repository: repository, core: core)
-                modelIDs["speech"] = detector.modelID
-                speech = try await detector.detect(path: file)
-            }
-            var safety: (segments: [SafetySegment], rating: SafetyRating)?
             if requested.contains("safety") {
                 let detector = try SafetyDetector(repository: repository, core: core)
                 modelIDs["safety"] = detector.modelID
-                safety = try await SafetyAnalysis(detector: detector).run(path: file)
+                video.safety = .init(detector, fps: safetyFPS)
             }
-            let report = AnalysisReport(mediaID: mediaID, info: info, models: modelIDs, faceTracks: tracks, speech: speech, safety: safety)
+            var speechDetector: SpeechDetector?
+            if requested.contains("speech") {
+                if info.audio == nil {
+                    notes.append("speech: the file has no audio stream, so no speech was looked for")
+                } else {
+                    let detector = try SpeechDetector(repository: repository, core: core)
+                    modelIDs["speech"] = detector.modelID
+                    speechDetector = detector
+                }
+            }
+
+            // Audio and video are decoded side by side; each decode runs on its own thread.
+            async let speechResult = speechDetector?.detect(path: file)
+            let progress = video.isEmpty ? nil : ProgressLine(label: "analyze", total: info.video?.duration ?? info.duration)
+            let videoResult = try await video.run(path: file) { progress?.update($0.seconds) }
+            let speech = try await speechResult ?? (requested.contains("speech") ? [] : nil)
+            progress?.finish()
+
+            let report = AnalysisReport(mediaID: mediaID, info: info, models: modelIDs, faceTracks: videoResult.faceTracks,
+                                        speech: speech, safety: videoResult.safety, notes: notes)
             let data = try prettyJSON.encode(report) + Data("\n".utf8)
             if let jsonPath {
                 try writeAtomically(data, to: jsonPath)
-                FileHandle.standardError.write(Data("playhead: wrote \(jsonPath) (\(tracks?.count ?? 0) face track(s))\n".utf8))
+                FileHandle.standardError.write(Data("playhead: wrote \(jsonPath)\n".utf8))
             } else {
                 FileHandle.standardOutput.write(data)
             }

@@ -1,0 +1,105 @@
+import MediaIO
+import PlayheadCore
+
+/// Runs every requested video analyzer over one decode of a file.
+///
+/// Each frame is decoded once and converted per analyzer (its own size and sampling rate); model
+/// work runs concurrently with decoding, at most `maxInFlight` frames at once across all analyzers,
+/// so memory stays bounded whatever the length of the file. Results come back in time order.
+public struct VideoAnalysis: Sendable {
+    /// A model analyzer and how often it samples.
+    public struct Lane<Detector: Sendable>: Sendable {
+        public var detector: Detector
+        public var sampling: FrameSampling
+
+        public init(_ detector: Detector, sampling: FrameSampling) {
+            self.detector = detector
+            self.sampling = sampling
+        }
+
+        /// Samples about `fps` frames a second (to the millisecond).
+        public init(_ detector: Detector, fps: Double) {
+            self.init(detector, sampling: .fps(Rational(Int64((fps * 1000).rounded()), 1000)))
+        }
+    }
+
+    public var faces: Lane<FaceDetector>?
+    public var safety: Lane<SafetyDetector>?
+    /// Frames being analysed at once: enough to keep the infer-request pools busy, few enough to bound memory.
+    public var maxInFlight: Int
+
+    public init(faces: Lane<FaceDetector>? = nil, safety: Lane<SafetyDetector>? = nil, maxInFlight: Int = 6) {
+        self.faces = faces
+        self.safety = safety
+        self.maxInFlight = max(1, maxInFlight)
+    }
+
+    /// What the analyzers found; nil for analyzers that were not requested.
+    public struct Result: Sendable {
+        public var faceTracks: [FaceTrack]?
+        public var safety: (segments: [SafetySegment], rating: SafetyRating)?
+        /// Frames decoded (every frame of the stream when shots are requested, else the sampled ones).
+        public var framesDecoded = 0
+    }
+
+    /// True when no analyzer needs video frames.
+    public var isEmpty: Bool { faces == nil && safety == nil }
+
+    /// Analyses `path`; `progress` is called with each decoded frame's time, in decode order.
+    public func run(path: String, progress: @Sendable (MediaTime) -> Void = { _ in }) async throws -> Result {
+        var result = Result()
+        guard !isEmpty else { return result }
+        var outputs: [FrameOutput] = []
+        func output(_ format: FrameFormat, _ sampling: FrameSampling) -> Int {
+            outputs.append(FrameOutput(format: format, sampling: sampling))
+            return outputs.count - 1
+        }
+        let faceOutput = faces.map { output($0.detector.frameFormat, $0.sampling) }
+        let safetyOutput = safety.map { output(NudeNet.frameFormat, $0.sampling) }
+
+        var faceFrames: [(time: MediaTime, faces: [Face])] = []
+        var safetyFrames: [(time: Double, detections: [NudeNet.Detection])] = []
+        let faces = self.faces, safety = self.safety
+        try await withThrowingTaskGroup(of: Outcome.self) { group in
+            var inFlight = 0
+            func collect(_ outcome: Outcome) {
+                switch outcome {
+                case .faces(let time, let found): faceFrames.append((time, found))
+                case .safety(let time, let found): safetyFrames.append((time.seconds, found))
+                }
+                inFlight -= 1
+            }
+            func submit(_ work: @escaping @Sendable () async throws -> Outcome) async throws {
+                while inFlight >= maxInFlight, let done = try await group.next() { collect(done) }
+                group.addTask(operation: work)
+                inFlight += 1
+            }
+            for try await set in VideoFrameSets(path: path, outputs: outputs) {
+                result.framesDecoded += 1
+                progress(set.time)
+                if let faces, let index = faceOutput, let frame = set.frames[index] {
+                    try await submit { .faces(frame.time, try await faces.detector.detect(frame)) }
+                }
+                if let safety, let index = safetyOutput, let frame = set.frames[index] {
+                    try await submit { .safety(frame.time, try await safety.detector.detect(frame)) }
+                }
+            }
+            for try await done in group { collect(done) }
+        }
+        if self.faces != nil {
+            var tracker = FaceTracker()
+            for (time, found) in faceFrames.sorted(by: { $0.time < $1.time }) { tracker.update(time: time, faces: found) }
+            result.faceTracks = tracker.tracks()
+        }
+        if self.safety != nil {
+            let segments = SafetyAnalysis.segments(safetyFrames.sorted { $0.time < $1.time })
+            result.safety = (segments, SafetyAnalysis.rating(segments))
+        }
+        return result
+    }
+
+    private enum Outcome: Sendable {
+        case faces(MediaTime, [Face])
+        case safety(MediaTime, [NudeNet.Detection])
+    }
+}
