@@ -16,7 +16,8 @@ public struct Face: Sendable, Equatable, Codable {
     }
 }
 
-/// Detects faces in frames with BlazeFace through an OpenVINO infer-request pool.
+/// Detects faces in frames with BlazeFace, through an infer-request pool of its own or a serving
+/// deployment shared with other callers (any `ModelRunner`).
 ///
 /// Frames must be decoded in `frameFormat` (letterboxed square NHWC floats in −1…1), which is what the
 /// model was trained on; boxes come back in source pixels through the frame's letterbox mapping.
@@ -25,30 +26,23 @@ public final class FaceDetector: Sendable {
     /// Model name and version, e.g. "blazeface-full@0.6.0".
     public let modelID: String
     public let minScore: Float
-    private let anchors: [BlazeFace.Anchor]
-    private let pool: InferRequestPool
-    private let regressorsIndex: Int
-    private let scoresIndex: Int
+    private let runner: any ModelRunner
 
-    /// Loads the variant from the model repository and compiles it.
-    public init(variant: BlazeFace.Variant = .fullRange, repository: ModelRepository, core: InferenceCore,
-                options: CompileOptions = CompileOptions(hint: .latency), minScore: Float = 0.5, poolSize: Int? = nil) throws {
+    /// Loads the variant from the model repository and compiles it into a pool of its own.
+    public convenience init(variant: BlazeFace.Variant = .fullRange, repository: ModelRepository, core: InferenceCore,
+                            options: CompileOptions = CompileOptions(hint: .latency), minScore: Float = 0.5, poolSize: Int? = nil) throws {
         let manifest = try repository.manifest(named: variant.modelName)
         let model = try core.readModel(path: repository.modelPath(named: variant.modelName))
-        let compiled = try core.compile(model: model, options: options)
-        let anchorCount = BlazeFace.anchors(for: variant).count
-        // The two outputs are told apart by shape: [1, anchors, 16] boxes and [1, anchors, 1] scores.
-        guard let regressors = compiled.outputs.firstIndex(where: { $0.shape.last == 16 && $0.shape.dropLast().last == anchorCount }),
-              let scores = compiled.outputs.firstIndex(where: { $0.shape.last == 1 && $0.shape.dropLast().last == anchorCount }) else {
-            throw PlayheadError(.modelInvalid, "\(variant.modelName) outputs \(compiled.outputs) are not BlazeFace's")
-        }
+        let pool = try InferRequestPool(model: try core.compile(model: model, options: options), size: poolSize)
+        self.init(variant: variant, runner: pool, modelID: "\(manifest.name)@\(manifest.version)", minScore: minScore)
+    }
+
+    /// Runs the variant through `runner` (e.g. a `DeploymentRunner` of the serving engine).
+    public init(variant: BlazeFace.Variant, runner: any ModelRunner, modelID: String, minScore: Float = 0.5) {
         self.variant = variant
-        self.modelID = "\(manifest.name)@\(manifest.version)"
+        self.runner = runner
+        self.modelID = modelID
         self.minScore = minScore
-        self.anchors = BlazeFace.anchors(for: variant)
-        self.regressorsIndex = regressors
-        self.scoresIndex = scores
-        self.pool = try InferRequestPool(model: compiled, size: poolSize)
     }
 
     /// The pixels the detector needs: a letterboxed square, NHWC, normalised to −1…1.
@@ -66,9 +60,14 @@ public final class FaceDetector: Sendable {
         guard frame.width == size, frame.height == size, frame.layout == .float32NHWC, let pixels = frame.pixels.floats else {
             throw PlayheadError(.invalidArgument, "face detection needs \(size)x\(size) NHWC float frames (use FaceDetector.frameFormat)")
         }
-        let outputs = try await pool.infer([try Tensor(shape: [1, size, size, 3], floats: pixels)])
-        return Self.faces(regressors: try outputs[regressorsIndex].floats(), scores: try outputs[scoresIndex].floats(),
-                          variant: variant, minScore: minScore, frame: frame)
+        let outputs = try await runner.run([try Tensor(shape: [1, size, size, 3], floats: pixels)])
+        // The two outputs are told apart by shape: [1, anchors, 16] boxes and [1, anchors, 1] scores.
+        let anchorCount = BlazeFace.anchors(for: variant).count
+        guard let regressors = outputs.first(where: { $0.shape.last == 16 && $0.shape.dropLast().last == anchorCount }),
+              let scores = outputs.first(where: { $0.shape.last == 1 && $0.shape.dropLast().last == anchorCount }) else {
+            throw PlayheadError(.modelInvalid, "\(modelID) outputs \(outputs.map(\.shape)) are not BlazeFace's")
+        }
+        return Self.faces(regressors: try regressors.floats(), scores: try scores.floats(), variant: variant, minScore: minScore, frame: frame)
     }
 
     /// Faces from BlazeFace's raw outputs for a frame decoded in the variant's `frameFormat`, in source

@@ -2,18 +2,25 @@ import Inference
 import MediaIO
 import PlayheadCore
 
-/// Runs NudeNet on one frame at a time (the model compiled once, requests pooled).
+/// Runs NudeNet on one frame at a time, through an infer-request pool of its own or a serving
+/// deployment shared with other callers (any `ModelRunner`).
 public final class SafetyDetector: Sendable {
     /// Model name and version, e.g. "nudenet-320n@3.4.2".
     public let modelID: String
-    private let pool: InferRequestPool
+    private let runner: any ModelRunner
 
-    public init(repository: ModelRepository, core: InferenceCore, options: CompileOptions = CompileOptions(hint: .latency)) throws {
+    /// Loads NudeNet from the model repository and compiles it into a pool of its own.
+    public convenience init(repository: ModelRepository, core: InferenceCore, options: CompileOptions = CompileOptions(hint: .latency)) throws {
         let manifest = try repository.manifest(named: "nudenet-320n")
         let model = try core.readModel(path: repository.modelPath(named: "nudenet-320n"))
         try model.reshape([1, 3, NudeNet.inputSize, NudeNet.inputSize])
-        modelID = "\(manifest.name)@\(manifest.version)"
-        pool = try InferRequestPool(model: try core.compile(model: model, options: options))
+        self.init(runner: try InferRequestPool(model: try core.compile(model: model, options: options)), modelID: "\(manifest.name)@\(manifest.version)")
+    }
+
+    /// Runs NudeNet through `runner` (e.g. a `DeploymentRunner` of the serving engine).
+    public init(runner: any ModelRunner, modelID: String) {
+        self.runner = runner
+        self.modelID = modelID
     }
 
     /// Detections in one frame decoded in `NudeNet.frameFormat`.
@@ -22,7 +29,7 @@ public final class SafetyDetector: Sendable {
         guard frame.width == size, frame.height == size, frame.layout == .float32NCHW, let pixels = frame.pixels.floats else {
             throw PlayheadError(.invalidArgument, "NudeNet needs \(size)x\(size) NCHW float frames (use NudeNet.frameFormat)")
         }
-        let outputs = try await pool.infer([try Tensor(shape: [1, 3, size, size], floats: pixels)])
+        let outputs = try await runner.run([try Tensor(shape: [1, 3, size, size], floats: pixels)])
         return try NudeNet.decode(output: try outputs[0].floats(), shape: outputs[0].shape, frame: frame)
     }
 }

@@ -28,15 +28,7 @@ import Testing
     }
 
     @Test func findsTheFaceThroughAVideoAndNoneInSyntheticPatterns() async throws {
-        // 2 s of the photograph letterboxed into 640x360, then 2 s each of three synthetic sources.
-        let path = try TestMedia.fixture("astronaut_then_patterns.mp4", ffmpeg: [
-            "-loop", "1", "-framerate", "25", "-t", "2", "-i", Self.astronaut,
-            "-f", "lavfi", "-i", "testsrc2=size=640x360:rate=25:duration=2",
-            "-f", "lavfi", "-i", "mandelbrot=size=640x360:rate=25",
-            "-f", "lavfi", "-i", "life=size=640x360:rate=25:mold=10:ratio=0.3",
-            "-filter_complex", "[0:v]scale=-2:360,pad=640:360:(ow-iw)/2:0,setsar=1[a];[2:v]trim=duration=2,setpts=PTS-STARTPTS[c];[3:v]trim=duration=2,setpts=PTS-STARTPTS,format=yuv420p[d];[a][1:v][c][d]concat=n=4:v=1:a=0,format=yuv420p[v]",
-            "-map", "[v]", "-c:v", "libx264", "-preset", "veryfast",
-        ])
+        let path = try TestMedia.astronautThenPatterns()
         let tracks = try await FaceAnalysis(detector: try detector(.fullRange)).run(path: path)
         let two = MediaTime(value: 2, timescale: 1)
         #expect(tracks.contains { $0.start < two && $0.samples.count >= 8 }, "no steady face track in the photograph part: \(tracks)")

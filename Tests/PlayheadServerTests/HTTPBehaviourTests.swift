@@ -175,7 +175,7 @@ import Yams
         do {
             _ = try await DeploymentHandle.remote(server.baseURL, name: "missing").infer(request)
             Issue.record("a missing remote deployment must fail")
-        } catch let error as ServingError {
+        } catch {
             #expect(error.code == .deploymentNotFound)
         }
         await server.stop()

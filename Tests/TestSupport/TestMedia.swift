@@ -94,6 +94,22 @@ public enum TestMedia {
         }
     }
 
+    /// The astronaut photograph (setup puts it in `.cache/photos`), a large frontal face.
+    public static let astronautPhoto = packageRoot.appendingPathComponent(".cache/photos/astronaut.png").path
+
+    /// 2 s of the astronaut photograph letterboxed into 640x360, then 2 s each of three synthetic sources
+    /// (testsrc2, mandelbrot, life) at 25 fps: a face, then no face.
+    public static func astronautThenPatterns() throws -> String {
+        try fixture("astronaut_then_patterns.mp4", ffmpeg: [
+            "-loop", "1", "-framerate", "25", "-t", "2", "-i", astronautPhoto,
+            "-f", "lavfi", "-i", "testsrc2=size=640x360:rate=25:duration=2",
+            "-f", "lavfi", "-i", "mandelbrot=size=640x360:rate=25",
+            "-f", "lavfi", "-i", "life=size=640x360:rate=25:mold=10:ratio=0.3",
+            "-filter_complex", "[0:v]scale=-2:360,pad=640:360:(ow-iw)/2:0,setsar=1[a];[2:v]trim=duration=2,setpts=PTS-STARTPTS[c];[3:v]trim=duration=2,setpts=PTS-STARTPTS,format=yuv420p[d];[a][1:v][c][d]concat=n=4:v=1:a=0,format=yuv420p[v]",
+            "-map", "[v]", "-c:v", "libx264", "-preset", "veryfast",
+        ])
+    }
+
     /// 2 s of testsrc2 at 30 fps, 320x240, H.264 with B-frames and a keyframe every 15 frames, AAC stereo tone.
     public static func clip30fps() throws -> String {
         try fixture("testsrc_30fps_2s.mp4", ffmpeg: [
