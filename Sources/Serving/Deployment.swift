@@ -103,6 +103,15 @@ public actor Deployment {
         }
     }
 
+    /// Returns once a replica serves traffic (`run()` must be running); throws the start-up error when
+    /// the first replicas failed to build, and `.cancelled` when the caller is cancelled.
+    public func ready() async throws(ServingError) {
+        while !isReady {
+            if let startupFailure, replicas.isEmpty, building == 0 { throw ServingError(.unavailable, "deployment '\(name)' has no replica: \(startupFailure.message)") }
+            do { try await Task.sleep(for: .milliseconds(5)) } catch { throw ServingError(.cancelled, "waiting for deployment '\(name)' was cancelled") }
+        }
+    }
+
     /// Stops accepting requests, lets queued and running ones finish, then ends `run()`.
     public func shutdown() async {
         accepting = false

@@ -4,27 +4,40 @@ import Inference
 /// A deployment as a `ModelRunner`: each call is one request to the deployment, queued, batched and
 /// routed with every other caller's, with the caller's priority; cancelling the caller cancels it.
 public struct DeploymentRunner: ModelRunner {
-    public let handle: DeploymentHandle
-    /// Names of the deployment's inputs, in the order `run` receives tensors.
-    public let inputNames: [String]
+    private enum Target: Sendable {
+        /// Input names are read from the deployment at each call (a rolling update may change them).
+        case local(Deployment)
+        case handle(DeploymentHandle, inputNames: [String])
+    }
+
+    private let target: Target
     public let priority: Int
 
-    public init(handle: DeploymentHandle, inputNames: [String], priority: Int = 0) {
-        self.handle = handle
-        self.inputNames = inputNames
+    /// A runner for an in-process deployment.
+    public init(_ deployment: Deployment, priority: Int = 0) {
+        target = .local(deployment)
         self.priority = priority
     }
 
-    /// A runner for an in-process deployment, with its input names read from the deployment.
-    public init(_ deployment: Deployment, priority: Int = 0) async {
-        self.init(handle: DeploymentHandle(deployment), inputNames: await deployment.inputs.map(\.name), priority: priority)
+    /// A runner for any handle (e.g. a remote `playhead serve`), given the deployment's input names in order.
+    public init(handle: DeploymentHandle, inputNames: [String], priority: Int = 0) {
+        target = .handle(handle, inputNames: inputNames)
+        self.priority = priority
     }
 
     public func run(_ inputs: [Tensor]) async throws -> [Tensor] {
-        guard inputs.count == inputNames.count else {
-            throw ServingError(.invalidInput, "deployment '\(handle.name)' takes \(inputNames.count) input(s), got \(inputs.count)")
+        let handle: DeploymentHandle, names: [String]
+        switch target {
+        case .local(let deployment):
+            handle = DeploymentHandle(deployment)
+            names = await deployment.inputs.map(\.name)
+        case .handle(let remote, let inputNames):
+            (handle, names) = (remote, inputNames)
         }
-        let request = InferenceRequest(inputs: try zip(inputNames, inputs).map { name, tensor in
+        guard inputs.count == names.count else {
+            throw ServingError(.invalidInput, "deployment '\(handle.name)' takes \(names.count) input(s), got \(inputs.count)")
+        }
+        let request = InferenceRequest(inputs: try zip(names, inputs).map { name, tensor in
             try TensorData(name: name, datatype: .init(tensor.elementType), shape: tensor.shape, data: tensor.withUnsafeBytes { Data($0) })
         }, priority: priority)
         return try await handle.infer(request).outputs.map { output in

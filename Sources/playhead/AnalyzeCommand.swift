@@ -51,17 +51,6 @@ struct AnalyzeCommand: AsyncParsableCommand {
             var modelIDs: [String: String] = [:]
             var notes: [String] = []
 
-            var video = VideoAnalysis()
-            if requested.contains("faces") {
-                let detector = try FaceDetector(variant: faceModel == "short" ? .shortRange : .fullRange, repository: repository, core: core)
-                modelIDs["faces"] = detector.modelID
-                video.faces = .init(detector, fps: fps)
-            }
-            if requested.contains("safety") {
-                let detector = try SafetyDetector(repository: repository, core: core)
-                modelIDs["safety"] = detector.modelID
-                video.safety = .init(detector, fps: safetyFPS)
-            }
             var speechDetector: SpeechDetector?
             if requested.contains("speech") {
                 if info.audio == nil {
@@ -75,8 +64,27 @@ struct AnalyzeCommand: AsyncParsableCommand {
 
             // Audio and video are decoded side by side; each decode runs on its own thread.
             async let speechResult = speechDetector?.detect(path: file)
-            let progress = video.isEmpty ? nil : ProgressLine(label: "analyze", total: info.video?.duration ?? info.duration)
-            let videoResult = try await video.run(path: file) { progress?.update($0.seconds) }
+            let (faceModel, safetyFPS, fps, path) = (faceModel, safetyFPS, fps, file)
+            let requested = requested
+            let progress = requested.isDisjoint(with: ["faces", "safety"]) ? nil : ProgressLine(label: "analyze", total: info.video?.duration ?? info.duration)
+            let (videoResult, videoModels) = try await AnalysisEngine(repository: repository, core: core).serving { serving in
+                var video = VideoAnalysis()
+                var models: [String: String] = [:]
+                if requested.contains("faces") {
+                    let variant: BlazeFace.Variant = faceModel == "short" ? .shortRange : .fullRange
+                    let model = try await serving.runner(for: variant.modelName)
+                    models["faces"] = model.id
+                    video.faces = .init(FaceDetector(variant: variant, runner: model.runner, modelID: model.id), fps: fps)
+                }
+                if requested.contains("safety") {
+                    let size = NudeNet.inputSize
+                    let model = try await serving.runner(for: "nudenet-320n", batchShape: ("images", [-1, 3, size, size]), maxBatch: 4)
+                    models["safety"] = model.id
+                    video.safety = .init(SafetyDetector(runner: model.runner, modelID: model.id), fps: safetyFPS)
+                }
+                return (try await video.run(path: path) { progress?.update($0.seconds) }, models)
+            }
+            modelIDs.merge(videoModels) { $1 }
             let speech = try await speechResult ?? (requested.contains("speech") ? [] : nil)
             progress?.finish()
 

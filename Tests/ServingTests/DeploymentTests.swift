@@ -348,6 +348,13 @@ import TestSupport
         #expect(later.errorCode == .unavailable)
         if case .failure(let error) = later { #expect(error.message.contains("did not compile")) }
         #expect(await !running.deployment.isReady)
+        // Waiting for readiness ends with the start-up error instead of waiting forever.
+        do {
+            try await running.deployment.ready()
+            Issue.record("ready() must throw when no replica could start")
+        } catch {
+            #expect(error.code == .unavailable && error.message.contains("did not compile"))
+        }
         await running.stop()
     }
 

@@ -44,10 +44,11 @@ struct RunningDeployment {
         let runner = Task { await deployment.run() }
         let running = RunningDeployment(deployment: deployment, runner: runner)
         if waitUntilReady {
-            let ready = await eventually("deployment '\(config.name)' ready") { await deployment.isReady }
-            if !ready {
+            do {
+                try await deployment.ready()
+            } catch {
                 runner.cancel()
-                throw ServingError(.unavailable, "deployment '\(config.name)' never became ready")
+                throw error
             }
         }
         return running

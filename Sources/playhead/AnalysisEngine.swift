@@ -1,0 +1,48 @@
+import Analyzers
+import Inference
+import Logging
+import Serving
+
+/// The serving engine `playhead analyze` runs its models on: one deployment per model, so the CLI
+/// computes with the same engine (queues, batching, replicas) as `playhead serve`.
+struct AnalysisEngine: Sendable {
+    /// Replica start-ups are routine here; only problems reach the terminal.
+    let engine = ServingEngine(logger: {
+        var logger = Logger(label: "playhead.analyze")
+        logger.logLevel = .warning
+        return logger
+    }())
+    let repository: ModelRepository
+    let core: InferenceCore
+
+    /// Deploys `model` from the repository, waits for its replica, and returns a runner and "name@version".
+    ///
+    /// Frames are independent, so a deployment whose batch axis is free (`batchShape`) stacks the
+    /// frames in flight into one batch, cheaper per frame than one call each.
+    func runner(for model: String, batchShape: (input: String, shape: [Int])? = nil, maxBatch: Int = 1) async throws -> (runner: any ModelRunner, id: String) {
+        let manifest = try repository.manifest(named: model)
+        let config = DeploymentConfig(
+            name: model, version: manifest.version,
+            batching: .init(maxBatchSize: maxBatch, maxWait: .milliseconds(2)),
+            backend: .model(path: try repository.modelPath(named: model), core: core, options: CompileOptions(hint: .throughput),
+                            inputShapes: batchShape.map { [$0.input: $0.shape] } ?? [:]))
+        let deployment = try await engine.deploy(config)
+        try await deployment.ready()
+        return (DeploymentRunner(deployment), "\(manifest.name)@\(manifest.version)")
+    }
+
+    /// Runs `body` while the engine serves, then drains the engine.
+    func serving<T: Sendable>(_ body: @Sendable (AnalysisEngine) async throws -> T) async throws -> T {
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { await engine.run() }
+            do {
+                let result = try await body(self)
+                await engine.shutdown()
+                return result
+            } catch {
+                await engine.shutdown()
+                throw error
+            }
+        }
+    }
+}
