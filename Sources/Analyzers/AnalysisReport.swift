@@ -36,6 +36,9 @@ public struct AnalysisReport: Sendable, Codable, Equatable {
     /// Speech intervals (seconds, rounded to milliseconds).
     public var speech: [SpeechSegment]?
     public var safety: Safety?
+    /// Shots partitioning the frames, and the transitions between them (times in seconds, rounded to milliseconds).
+    public var shots: [Shot]?
+    public var transitions: [ShotTransition]?
     /// Why a requested feature is empty when that is not an error (e.g. speech asked of a silent video).
     public var notes: [String]?
 
@@ -46,7 +49,7 @@ public struct AnalysisReport: Sendable, Codable, Equatable {
     }
 
     public init(mediaID: MediaID, info: MediaInfo, models: [String: String], faceTracks: [FaceTrack]?, speech: [SpeechSegment]? = nil,
-                safety: (segments: [SafetySegment], rating: SafetyRating)? = nil, notes: [String] = []) {
+                safety: (segments: [SafetySegment], rating: SafetyRating)? = nil, shots: ShotResult? = nil, notes: [String] = []) {
         media = Media(id: mediaID.hex, path: info.path, duration: info.duration ?? info.video?.duration,
                       fps: info.video?.frameRate.doubleValue, frameCount: info.video?.frameCount,
                       width: info.video?.displayWidth, height: info.video?.displayHeight)
@@ -65,6 +68,11 @@ public struct AnalysisReport: Sendable, Codable, Equatable {
                               maxScore: ($0.maxScore * 1000).rounded() / 1000)
             })
         }
+        self.shots = shots?.shots.map {
+            Shot(index: $0.index, startFrame: $0.startFrame, endFrame: $0.endFrame,
+                 start: ($0.start * 1000).rounded() / 1000, end: ($0.end * 1000).rounded() / 1000)
+        }
+        transitions = shots?.transitions
     }
 }
 

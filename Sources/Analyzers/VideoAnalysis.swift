@@ -23,12 +23,15 @@ public struct VideoAnalysis: Sendable {
         }
     }
 
+    /// Shot boundaries: fed every frame, in order, on the decoding task (it costs microseconds a frame).
+    public var shots: ShotDetector?
     public var faces: Lane<FaceDetector>?
     public var safety: Lane<SafetyDetector>?
     /// Frames being analysed at once: enough to keep the infer-request pools busy, few enough to bound memory.
     public var maxInFlight: Int
 
-    public init(faces: Lane<FaceDetector>? = nil, safety: Lane<SafetyDetector>? = nil, maxInFlight: Int = 6) {
+    public init(shots: ShotDetector? = nil, faces: Lane<FaceDetector>? = nil, safety: Lane<SafetyDetector>? = nil, maxInFlight: Int = 6) {
+        self.shots = shots
         self.faces = faces
         self.safety = safety
         self.maxInFlight = max(1, maxInFlight)
@@ -36,6 +39,7 @@ public struct VideoAnalysis: Sendable {
 
     /// What the analyzers found; nil for analyzers that were not requested.
     public struct Result: Sendable {
+        public var shots: ShotResult?
         public var faceTracks: [FaceTrack]?
         public var safety: (segments: [SafetySegment], rating: SafetyRating)?
         /// Frames decoded (every frame of the stream when shots are requested, else the sampled ones).
@@ -43,7 +47,7 @@ public struct VideoAnalysis: Sendable {
     }
 
     /// True when no analyzer needs video frames.
-    public var isEmpty: Bool { faces == nil && safety == nil }
+    public var isEmpty: Bool { shots == nil && faces == nil && safety == nil }
 
     /// Analyses `path`; `progress` is called with each decoded frame's time, in decode order.
     public func run(path: String, progress: @Sendable (MediaTime) -> Void = { _ in }) async throws -> Result {
@@ -54,6 +58,8 @@ public struct VideoAnalysis: Sendable {
             outputs.append(FrameOutput(format: format, sampling: sampling))
             return outputs.count - 1
         }
+        var shotDetector = shots
+        let shotOutput = shots.map { _ in output(ShotDetector.frameFormat, .all) }
         let faceOutput = faces.map { output($0.detector.frameFormat, $0.sampling) }
         let safetyOutput = safety.map { output(NudeNet.frameFormat, $0.sampling) }
 
@@ -77,6 +83,7 @@ public struct VideoAnalysis: Sendable {
             for try await set in VideoFrameSets(path: path, outputs: outputs) {
                 result.framesDecoded += 1
                 progress(set.time)
+                if let index = shotOutput, let frame = set.frames[index] { shotDetector?.add(frame) }
                 if let faces, let index = faceOutput, let frame = set.frames[index] {
                     try await submit { .faces(frame.time, try await faces.detector.detect(frame)) }
                 }
@@ -86,6 +93,7 @@ public struct VideoAnalysis: Sendable {
             }
             for try await done in group { collect(done) }
         }
+        result.shots = shotDetector?.finish()
         if self.faces != nil {
             var tracker = FaceTracker()
             for (time, found) in faceFrames.sorted(by: { $0.time < $1.time }) { tracker.update(time: time, faces: found) }

@@ -15,11 +15,12 @@ struct AnalyzeCommand: AsyncParsableCommand {
             """
     )
 
-    static let known = ["faces", "speech", "safety"]
+    static let known = ["shots", "faces", "safety", "speech"]
 
     @Argument(help: "A video or an image (JPEG/PNG).") var file: String
     @Option(help: "Comma-separated features to compute.") var features = "faces"
     @Option(name: .customLong("json"), help: "Write the JSON report here (default: print it).") var jsonPath: String?
+    @Option(name: .customLong("html"), help: "Also write a self-contained HTML report here.") var htmlPath: String?
     @Option(help: "Frames per second to analyse for faces.") var fps: Double = 5
     @Option(help: "Frames per second to analyse for brand safety.") var safetyFPS: Double = 2
     @Option(help: "Face model: full (small or distant faces) or short (close-ups).") var faceModel = "full"
@@ -66,10 +67,12 @@ struct AnalyzeCommand: AsyncParsableCommand {
             async let speechResult = speechDetector?.detect(path: file)
             let (faceModel, safetyFPS, fps, path) = (faceModel, safetyFPS, fps, file)
             let requested = requested
-            let progress = requested.isDisjoint(with: ["faces", "safety"]) ? nil : ProgressLine(label: "analyze", total: info.video?.duration ?? info.duration)
+            let frameRate = info.video?.frameRate.doubleValue ?? 25
+            let progress = wantsVideo.isEmpty ? nil : ProgressLine(label: "analyze", total: info.video?.duration ?? info.duration)
             let (videoResult, videoModels) = try await AnalysisEngine(repository: repository, core: core).serving { serving in
                 var video = VideoAnalysis()
                 var models: [String: String] = [:]
+                if requested.contains("shots") { video.shots = ShotDetector(frameRate: frameRate) }
                 if requested.contains("faces") {
                     let variant: BlazeFace.Variant = faceModel == "short" ? .shortRange : .fullRange
                     let model = try await serving.runner(for: variant.modelName)
@@ -89,14 +92,31 @@ struct AnalyzeCommand: AsyncParsableCommand {
             progress?.finish()
 
             let report = AnalysisReport(mediaID: mediaID, info: info, models: modelIDs, faceTracks: videoResult.faceTracks,
-                                        speech: speech, safety: videoResult.safety, notes: notes)
+                                        speech: speech, safety: videoResult.safety, shots: videoResult.shots, notes: notes)
             let data = try prettyJSON.encode(report) + Data("\n".utf8)
+            if let htmlPath {
+                try writeAtomically(Data(try await htmlReport(report, shots: videoResult.shots, info: info).render().utf8), to: htmlPath)
+            }
             if let jsonPath {
                 try writeAtomically(data, to: jsonPath)
-                FileHandle.standardError.write(Data("playhead: wrote \(jsonPath)\n".utf8))
+                let written = [jsonPath, htmlPath].compactMap { $0 }.joined(separator: " and ")
+                FileHandle.standardError.write(Data("playhead: wrote \(written)\n".utf8))
             } else {
                 FileHandle.standardOutput.write(data)
             }
         }
+    }
+
+    /// The HTML report: a still from the middle of each shot (or a dozen evenly spaced without shots).
+    private func htmlReport(_ report: AnalysisReport, shots: ShotResult?, info: MediaInfo) async throws -> HTMLReport {
+        guard info.video != nil else { return HTMLReport(report: report) }
+        let times: [Double]
+        if let shots = report.shots {
+            times = shots.map { ($0.start + $0.end) / 2 }
+        } else {
+            let duration = info.video?.duration ?? info.duration ?? 0
+            times = (0..<12).map { duration * (Double($0) + 0.5) / 12 }
+        }
+        return HTMLReport(report: report, thumbnails: try await Thumbnails.make(path: file, times: times), shotScores: shots?.scores ?? [])
     }
 }
