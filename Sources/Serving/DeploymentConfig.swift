@@ -34,6 +34,8 @@ public struct DeploymentConfig: Sendable {
             throw fail("the name must be letters, digits, '-', '_' or '.'")
         }
         guard replicas >= 0 else { throw fail("replicas must be 0 or more, got \(replicas)") }
+        // Without autoscaling nothing would ever add a replica, and requests would queue forever.
+        guard replicas > 0 || autoscaling != nil else { throw fail("replicas: 0 needs autoscaling to start replicas on demand") }
         guard maxOngoingRequests >= 1 else { throw fail("max_ongoing_requests must be at least 1") }
         if let autoscaling {
             guard autoscaling.minReplicas >= 0, autoscaling.maxReplicas >= max(1, autoscaling.minReplicas) else {

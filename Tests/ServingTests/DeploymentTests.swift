@@ -398,6 +398,8 @@ import TestSupport
         #expect(throws: ServingError.self) { try Deployment(DeploymentConfig(name: "has space", backend: handler)) }
         #expect(throws: ServingError.self) { try Deployment(DeploymentConfig(name: "a", replicas: -1, backend: handler)) }
         #expect(throws: ServingError.self) { try Deployment(DeploymentConfig(name: "a", maxOngoingRequests: 0, backend: handler)) }
+        let idle = #expect(throws: ServingError.self) { try Deployment(DeploymentConfig(name: "a", replicas: 0, backend: handler)) }
+        #expect(idle?.message.contains("autoscaling") == true)
         let error = #expect(throws: ServingError.self) {
             try Deployment(DeploymentConfig(name: "a", autoscaling: AutoscalingPolicy(minReplicas: 3, maxReplicas: 2), backend: handler))
         }
