@@ -34,3 +34,11 @@ bench-serve: setup
 	swift build -c release --product playhead
 	.build/release/playhead models pull nudenet-320n
 	python3 bench/serve_bench.py --no-build $(BENCH_ARGS)
+
+# Shot detection: playhead vs PySceneDetect (venv in .cache/bench/shots-venv) and ffmpeg decode speed on the corpus.
+# e.g. make bench-shots CORPUS="/tmp/corpus /tmp/corpus2" BENCH_ARGS="--repeat 2"
+CORPUS ?= /tmp/corpus
+.PHONY: bench-shots
+bench-shots:
+	swift build -c release --product playhead
+	python3 bench/shots_bench.py --corpus $(CORPUS) $(BENCH_ARGS)

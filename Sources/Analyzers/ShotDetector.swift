@@ -8,8 +8,8 @@ import MediaIO
 /// - it is a change of shot only if no frame shortly before it resembles a frame shortly after it, which
 ///   rejects flashes and other brief disturbances that return to the same picture;
 /// - with black frames inside it is one fade; one frame long, or dominated by one frame's change, a cut;
-/// - otherwise a dissolve, kept only if its middle frames are mixtures of its two ends, which rejects fast
-///   pans (histograms barely change under camera motion, and a pan's middle is not a mixture of its ends).
+/// - otherwise a dissolve, kept only if its middle frames are mixtures of its two ends and a global shift
+///   does not explain its frame-to-frame changes, which rejects fast pans.
 /// Only features of a bounded window of frames are kept, so memory does not grow with the video.
 public struct ShotDetector: Sendable {
     /// Thresholds, in units of `ShotFeatures.distance` (0–1) unless named otherwise.
@@ -20,10 +20,10 @@ public struct ShotDetector: Sendable {
         public var activityMultiple: Float = 3
         /// A jump in mean luma (0–255) that makes a frame active on its own.
         public var lumaStep: Float = 3
-        /// Mean and deviation of luma (0–255) below which a frame is black.
-        public var blackLuma: Float = 12
+        /// Share of black pixels (luma below 16) from which a frame is black.
+        public var blackShare: Float = 0.95
         /// Least change between the pictures before and after a candidate for it to be a change of shot.
-        public var shotChange: Float = 0.3
+        public var shotChange: Float = 0.2
         /// Frames either side compared to tell a change of shot from a flash; a flash must be shorter.
         public var flashFrames = 4
         /// Calm frames allowed inside one transition (a dissolve's change is uneven from frame to frame).
@@ -31,8 +31,14 @@ public struct ShotDetector: Sendable {
         /// Largest residual (relative to the change between the ends) of a dissolve's middle frames
         /// explained as a mix of its ends.
         public var mixResidual: Float = 0.6
+        /// Least mean share of each frame's change in a dissolve that camera motion (a global shift of up to
+        /// `maxShiftCells` of a 32x18 grid) leaves unexplained; a pan is explained almost entirely.
+        public var unexplainedChange: Float = 0.5
+        public var maxShiftCells = 5
         /// A gradual candidate whose largest single-frame change is this share of the whole is a cut.
         public var cutShare: Float = 0.7
+        /// Shortest shot: transitions closer than this are one.
+        public var minShotSeconds = 0.2
         /// Longest transition considered; longer active runs are judged in pieces of this length.
         public var maxTransitionSeconds = 5.0
 
@@ -47,6 +53,7 @@ public struct ShotDetector: Sendable {
     public let parameters: Parameters
     private let calmCount: Int
     private let maxRegion: Int
+    private let minShot: Int
 
     /// Features of frames `windowStart ..< windowStart + window.count`.
     private var window: [ShotFeatures] = []
@@ -65,6 +72,7 @@ public struct ShotDetector: Sendable {
         self.parameters = parameters
         calmCount = max(5, Int(self.frameRate.rounded()))
         maxRegion = max(8, Int((parameters.maxTransitionSeconds * self.frameRate).rounded()))
+        minShot = max(1, Int((parameters.minShotSeconds * self.frameRate).rounded()))
     }
 
     /// Frames added so far.
@@ -127,9 +135,10 @@ public struct ShotDetector: Sendable {
     /// `start` is the last calm frame before the run, `end` its last active frame (the first of the new picture).
     private mutating func judge(start: Int, end: Int) {
         let last = scores.count - 1
-        // A run that begins in black or reaches the last frame has no shot on one side.
-        guard start >= 0, end < last, !isBlack(self[start]) else { return }
         let k = parameters.flashFrames
+        // A run that begins in black or reaches the last frame has no shot on one side, and one in the first
+        // frames too little of it to tell a change of shot from a flash.
+        guard start >= k, end < last, !isBlack(self[start]) else { return }
         var change = Float.infinity
         for before in max(0, start - k)...start {
             for after in end...min(last, end + k) {
@@ -139,17 +148,30 @@ public struct ShotDetector: Sendable {
         let firstBlack = (start...end).first { isBlack(self[$0]) }
         guard change > parameters.shotChange || firstBlack != nil else { return }
         if end - start == 1 {
-            transitions.append(ShotTransition(type: .cut, startFrame: start, endFrame: end))
+            record(ShotTransition(type: .cut, startFrame: start, endFrame: end))
         } else if let firstBlack {
-            transitions.append(fade(start: start, end: end, firstBlack: firstBlack))
+            record(fade(start: start, end: end, firstBlack: firstBlack))
         } else {
             let peak = (start + 1...end).max { scores[$0] < scores[$1] } ?? end
             if scores[peak] > parameters.cutShare * self[start].distance(to: self[end]) {
-                transitions.append(ShotTransition(type: .cut, startFrame: peak - 1, endFrame: peak))
-            } else if mixResidual(start: start, end: end) <= parameters.mixResidual {
-                transitions.append(ShotTransition(type: .dissolve, startFrame: start, endFrame: end))
+                record(ShotTransition(type: .cut, startFrame: peak - 1, endFrame: peak))
+            } else if mixResidual(start: start, end: end) <= parameters.mixResidual,
+                      unexplainedByMotion(start: start, end: end) >= parameters.unexplainedChange {
+                record(ShotTransition(type: .dissolve, startFrame: start, endFrame: end))
             }
         }
+    }
+
+    /// Adds a transition, merged into the previous one when the shot between them would be shorter than
+    /// `minShotSeconds`: one gradual transition whose change comes in bursts is found as several runs.
+    private mutating func record(_ transition: ShotTransition) {
+        guard let previous = transitions.last, transition.startFrame - previous.endFrame < minShot else {
+            transitions.append(transition)
+            return
+        }
+        transitions[transitions.count - 1] = ShotTransition(
+            type: previous.type == .fade || transition.type == .fade ? .fade : .dissolve,
+            startFrame: min(previous.startFrame, transition.startFrame), endFrame: max(previous.endFrame, transition.endFrame))
     }
 
     /// Narrows a run holding black frames to where brightness falls into the black and rises out of it.
@@ -181,12 +203,18 @@ public struct ShotDetector: Sendable {
         return worst
     }
 
+    /// Mean over the run's frames of the share of their change that a global shift does not explain.
+    private func unexplainedByMotion(start: Int, end: Int) -> Float {
+        let shares = (start + 1...end).map { self[$0].unexplainedByMotion(from: self[$0 - 1], maxShift: parameters.maxShiftCells) }
+        return shares.reduce(0, +) / Float(shares.count)
+    }
+
     // MARK: - Helpers
 
     private subscript(index: Int) -> ShotFeatures { window[index - windowStart] }
 
     private func isBlack(_ features: ShotFeatures) -> Bool {
-        features.meanLuma < parameters.blackLuma && features.lumaDeviation < parameters.blackLuma
+        features.blackShare >= parameters.blackShare
     }
 
     /// Drops features no open or pending run can still look at.
