@@ -40,10 +40,11 @@ struct AnalyzeCommand: AsyncParsableCommand {
             }
             let mediaID = try MediaID(contentsOf: file)
             let repository = ModelRepository(root: models ?? ModelRepository.defaultRoot())
-            let core = try InferenceCore()
+            // Shots need no model: OpenVINO, about 0.1 s to start, is started only for the model features.
+            let core = requested.isSubset(of: ["shots"]) ? nil : try InferenceCore()
             var modelIDs: [String: String] = [:]
             var tracks: [FaceTrack]?
-            if requested.contains("faces") {
+            if requested.contains("faces"), let core {
                 let detector = try FaceDetector(variant: faceModel == "short" ? .shortRange : .fullRange, repository: repository, core: core)
                 modelIDs["faces"] = detector.modelID
                 let progress = ProgressLine(label: "faces", total: info.duration ?? info.video?.duration)
@@ -52,13 +53,13 @@ struct AnalyzeCommand: AsyncParsableCommand {
                 progress.finish()
             }
             var speech: [SpeechSegment]?
-            if requested.contains("speech") {
+            if requested.contains("speech"), let core {
                 let detector = try SpeechDetector(repository: repository, core: core)
                 modelIDs["speech"] = detector.modelID
                 speech = try await detector.detect(path: file)
             }
             var safety: (segments: [SafetySegment], rating: SafetyRating)?
-            if requested.contains("safety") {
+            if requested.contains("safety"), let core {
                 let detector = try SafetyDetector(repository: repository, core: core)
                 modelIDs["safety"] = detector.modelID
                 safety = try await SafetyAnalysis(detector: detector).run(path: file)
