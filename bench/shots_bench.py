@@ -54,7 +54,7 @@ def timed(command, repeat):
     best = float("inf")
     for _ in range(repeat):
         start = time.perf_counter()
-        subprocess.run(command, check=True, stdout=subprocess.DEVNULL)
+        subprocess.run(command, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         best = min(best, time.perf_counter() - start)
     return best
 
@@ -106,8 +106,8 @@ def main():
                     add(peer, frames, result["seconds"], result)
                     row[peer] = {"f1": result["f1"], "fps": result["fps"]}
                 rows.append(row)
-                cells = "  ".join(f"{c.split('.')[-1][:16]:>16} {row[c].get('f1', float('nan')):.3f} {row[c]['fps']:7.1f}"
-                                  for c in ["playhead.shots", *PEERS_SHOWN, "ffmpeg decode"])
+                cells = "  ".join(f"{c.split('.')[-1][:16]:>16} " + (f"{row[c]['f1']:.3f}" if "f1" in row[c] else "    -")
+                                  + f" {row[c]['fps']:7.1f}" for c in ["playhead.shots", *PEERS_SHOWN, "ffmpeg decode"])
                 print(f"{os.path.basename(folder)}/{name:<13} {cells}")
     summary = {}
     print(f"\n{'contender':<34} {'F1':>6} {'P':>6} {'R':>6} {'tp/fp/fn':>10} {'frames/s':>9}")

@@ -13,7 +13,10 @@ struct AnalysisEngine: Sendable {
         return logger
     }())
     let repository: ModelRepository
-    let core: InferenceCore
+
+    /// One OpenVINO runtime per process, started on first use: shots alone never pay for it.
+    static func core() throws -> InferenceCore { try sharedCore.get() }
+    private static let sharedCore = Result { try InferenceCore() }
 
     /// Deploys `model` from the repository, waits for its replica, and returns a runner and "name@version".
     ///
@@ -24,7 +27,7 @@ struct AnalysisEngine: Sendable {
         let config = DeploymentConfig(
             name: model, version: manifest.version,
             batching: .init(maxBatchSize: maxBatch, maxWait: .milliseconds(2)),
-            backend: .model(path: try repository.modelPath(named: model), core: core, options: CompileOptions(hint: .throughput),
+            backend: .model(path: try repository.modelPath(named: model), core: try Self.core(), options: CompileOptions(hint: .throughput),
                             inputShapes: batchShape.map { [$0.input: $0.shape] } ?? [:]))
         let deployment = try await engine.deploy(config)
         try await deployment.ready()

@@ -48,7 +48,6 @@ struct AnalyzeCommand: AsyncParsableCommand {
             }
             let mediaID = try MediaID(contentsOf: file)
             let repository = ModelRepository(root: models ?? ModelRepository.defaultRoot())
-            let core = try InferenceCore()
             var modelIDs: [String: String] = [:]
             var notes: [String] = []
 
@@ -57,7 +56,7 @@ struct AnalyzeCommand: AsyncParsableCommand {
                 if info.audio == nil {
                     notes.append("speech: the file has no audio stream, so no speech was looked for")
                 } else {
-                    let detector = try SpeechDetector(repository: repository, core: core)
+                    let detector = try SpeechDetector(repository: repository, core: try AnalysisEngine.core())
                     modelIDs["speech"] = detector.modelID
                     speechDetector = detector
                 }
@@ -69,7 +68,7 @@ struct AnalyzeCommand: AsyncParsableCommand {
             let requested = requested
             let frameRate = info.video?.frameRate.doubleValue ?? 25
             let progress = wantsVideo.isEmpty ? nil : ProgressLine(label: "analyze", total: info.video?.duration ?? info.duration)
-            let (videoResult, videoModels) = try await AnalysisEngine(repository: repository, core: core).serving { serving in
+            let (videoResult, videoModels) = try await AnalysisEngine(repository: repository).serving { serving in
                 var video = VideoAnalysis()
                 var models: [String: String] = [:]
                 if requested.contains("shots") { video.shots = ShotDetector(frameRate: frameRate) }

@@ -69,10 +69,12 @@ import Testing
     }
 
     @Test func aFastPanIsNotATransition() async throws {
-        // A 320x180 window whipping back and forth across a 3x larger test pattern, one sweep every 0.8 s.
+        // A 320x180 window panning in 0.6 s across a 960x270 picture whose left half is a test pattern and right
+        // half colour bars: the histogram changes as much as at a cut, the way a whip pan to a new subject does.
         let path = try TestMedia.fixture("shots_pan.mp4", ffmpeg: [
-            "-f", "lavfi", "-i", "testsrc2=s=960x540:r=25", "-frames:v", "75",
-            "-vf", "crop=320:180:x='(iw-ow)*(0.5-0.5*cos(2*PI*n/20))':y='(ih-oh)*(0.5-0.3*sin(2*PI*n/40))'",
+            "-filter_complex",
+            "testsrc2=s=480x270:r=25[l];smptebars=s=480x270:r=25[r];[l][r]hstack,"
+                + "crop=320:180:x='(iw-ow)*clip((n-30)/15,0,1)':y='(ih-oh)*clip((n-30)/15,0,1)',trim=end_frame=75",
         ] + Self.encode)
         let result = try await ShotAnalysis.run(path: path)
         #expect(result.transitions.isEmpty, "\(result.transitions)")
