@@ -1,0 +1,54 @@
+import Foundation
+import PlayheadCore
+import Testing
+import TestSupport
+
+/// `playhead analyze` end to end on awkward but valid media: one frame, and a 4K phone video stored
+/// sideways with rotation metadata.
+@Suite struct AnalyzeCommandTests {
+    func analyze(_ path: String, _ features: String, extra: [String] = []) async throws -> [String: Any] {
+        let scratch = try TestMedia.scratchDirectory()
+        defer { try? FileManager.default.removeItem(at: scratch) }
+        let report = scratch.appendingPathComponent("report.json").path
+        let arguments = ["analyze", path, "--features", features, "--json", report] + extra
+        let result = try await ExternalProcess.run(CommandLineErrorTests.binary, arguments, operation: "playhead analyze")
+        try #require(result.status == 0, "\(result.standardError)")
+        return try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: report))) as? [String: Any])
+    }
+
+    @Test func aOneFrameVideoIsOneShot() async throws {
+        let path = try TestMedia.fixture("one_frame.mp4", ffmpeg: ["-f", "lavfi", "-i", "testsrc2=size=320x240:rate=25", "-frames:v", "1",
+                                                                  "-c:v", "libx264", "-pix_fmt", "yuv420p"])
+        let json = try await analyze(path, "shots,faces,safety")
+        let shots = try #require(json["shots"] as? [[String: Any]])
+        #expect(shots.count == 1 && shots.first?["start_frame"] as? Int == 0 && shots.first?["end_frame"] as? Int == 0, "\(shots)")
+        #expect((json["transitions"] as? [Any])?.isEmpty == true)
+        #expect((json["faces"] as? [Any])?.isEmpty == true)
+        #expect((json["safety"] as? [String: Any])?["rating"] as? String == "safe")
+    }
+
+    /// The astronaut in a 2160x3840 portrait picture, stored as a 3840x2160 landscape stream turned a
+    /// quarter clockwise, with metadata telling players to turn it back. Boxes and sizes must come back
+    /// as a viewer sees the picture.
+    @Test func a4KPortraitVideoWithRotationReportsDisplayedCoordinates() async throws {
+        let path = try TestMedia.fixture("portrait_4k_rotated.mp4") { output in
+            let scratch = try TestMedia.scratchDirectory()
+            defer { try? FileManager.default.removeItem(at: scratch) }
+            let stored = scratch.appendingPathComponent("stored.mp4").path
+            try TestMedia.run("ffmpeg", ["-nostdin", "-loglevel", "error", "-y", "-loop", "1", "-framerate", "5", "-t", "1", "-i", TestMedia.astronautPhoto,
+                                         "-vf", "scale=2000:2000,pad=2160:3840:80:900,transpose=1,format=yuv420p",
+                                         "-c:v", "libx264", "-preset", "ultrafast", stored])
+            try TestMedia.run("ffmpeg", ["-nostdin", "-loglevel", "error", "-y", "-i", stored, "-c", "copy",
+                                         "-metadata:s:v:0", "rotate=90", "-f", "mp4", output.path])
+        }
+        let json = try await analyze(path, "faces,shots")
+        let media = try #require(json["media"] as? [String: Any])
+        #expect(media["width"] as? Int == 2160 && media["height"] as? Int == 3840, "\(media)")
+        let faces = try #require(json["faces"] as? [[String: Any]])
+        let box = try #require((faces.first?["boxes"] as? [[String: Any]])?.first, "no face found: \(faces)")
+        // The face of the photograph (160, 40, 120, 140 in 512 px) scaled by 2000/512 and moved by (80, 900).
+        let expected = BoundingBox(x: 705, y: 1056, width: 469, height: 547)
+        let found = BoundingBox(x: box["x"] as? Double ?? 0, y: box["y"] as? Double ?? 0, width: box["w"] as? Double ?? 0, height: box["h"] as? Double ?? 0)
+        #expect(found.iou(expected) > 0.4, "face at \(found), expected near \(expected)")
+    }
+}
