@@ -36,6 +36,8 @@ public struct AnalysisReport: Sendable, Codable, Equatable {
     /// Speech intervals (seconds, rounded to milliseconds).
     public var speech: [SpeechSegment]?
     public var safety: Safety?
+    /// On-screen text items (seconds rounded to milliseconds, boxes to hundredths of a pixel).
+    public var text: [TextItem]?
 
     /// Brand safety: the rating and the NudeNet classes seen, as time-ranged segments.
     public struct Safety: Sendable, Codable, Equatable {
@@ -44,7 +46,7 @@ public struct AnalysisReport: Sendable, Codable, Equatable {
     }
 
     public init(mediaID: MediaID, info: MediaInfo, models: [String: String], faceTracks: [FaceTrack]?, speech: [SpeechSegment]? = nil,
-                safety: (segments: [SafetySegment], rating: SafetyRating)? = nil) {
+                safety: (segments: [SafetySegment], rating: SafetyRating)? = nil, text: [TextItem]? = nil) {
         media = Media(id: mediaID.hex, path: info.path, duration: info.duration ?? info.video?.duration,
                       fps: info.video?.frameRate.doubleValue, frameCount: info.video?.frameCount,
                       width: info.video?.width, height: info.video?.height)
@@ -61,6 +63,11 @@ public struct AnalysisReport: Sendable, Codable, Equatable {
                 SafetySegment(label: $0.label, start: ($0.start * 1000).rounded() / 1000, end: ($0.end * 1000).rounded() / 1000,
                               maxScore: ($0.maxScore * 1000).rounded() / 1000)
             })
+        }
+        self.text = text?.map {
+            TextItem(text: $0.text, start: ($0.start * 1000).rounded() / 1000, end: ($0.end * 1000).rounded() / 1000,
+                     box: BoundingBox(x: rounded($0.box.x), y: rounded($0.box.y), width: rounded($0.box.width), height: rounded($0.box.height)),
+                     score: ($0.score * 1000).rounded() / 1000)
         }
     }
 }

@@ -9,7 +9,7 @@ struct AnalyzeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "analyze",
         abstract: "Analyse a video or image and write a JSON report.",
-        discussion: "Features: faces, speech, safety. Models come from the model repository (run `playhead models pull` first)."
+        discussion: "Features: faces, speech, safety, text. Models come from the model repository (run `playhead models pull` first)."
     )
 
     @Argument(help: "A video or an image (JPEG/PNG).") var file: String
@@ -20,9 +20,9 @@ struct AnalyzeCommand: AsyncParsableCommand {
     @Option(help: "Model repository (default: $PLAYHEAD_MODELS or ./models).") var models: String?
 
     func validate() throws {
-        let known: Set<String> = ["faces", "speech", "safety"]
+        let known: Set<String> = ["faces", "speech", "safety", "text"]
         let unknown = requested.subtracting(known)
-        guard unknown.isEmpty else { throw ValidationError("unknown feature(s): \(unknown.sorted().joined(separator: ", ")); available: faces, speech, safety") }
+        guard unknown.isEmpty else { throw ValidationError("unknown feature(s): \(unknown.sorted().joined(separator: ", ")); available: faces, speech, safety, text") }
         guard fps > 0, fps <= 240 else { throw ValidationError("--fps must be in (0, 240]") }
         guard ["full", "short"].contains(faceModel) else { throw ValidationError("--face-model must be full or short") }
     }
@@ -32,8 +32,8 @@ struct AnalyzeCommand: AsyncParsableCommand {
     func run() async throws {
         try await reportingErrors {
             let info = try MediaProbe.probe(file)
-            if !requested.isDisjoint(with: ["faces", "safety"]), info.video == nil {
-                throw PlayheadError(.noVideoStream, "\(file) has no video stream to analyse for faces or safety")
+            if !requested.isDisjoint(with: ["faces", "safety", "text"]), info.video == nil {
+                throw PlayheadError(.noVideoStream, "\(file) has no video stream to analyse for faces, safety or text")
             }
             if requested.contains("speech"), info.audio == nil {
                 throw PlayheadError(.noAudioStream, "\(file) has no audio stream to find speech in")
@@ -63,7 +63,16 @@ struct AnalyzeCommand: AsyncParsableCommand {
                 modelIDs["safety"] = detector.modelID
                 safety = try await SafetyAnalysis(detector: detector).run(path: file)
             }
-            let report = AnalysisReport(mediaID: mediaID, info: info, models: modelIDs, faceTracks: tracks, speech: speech, safety: safety)
+            var text: [TextItem]?
+            if requested.contains("text") {
+                let reader = try TextReader(repository: repository, core: core)
+                modelIDs["text"] = reader.modelID
+                let progress = ProgressLine(label: "text", total: info.duration ?? info.video?.duration)
+                text = try await TextAnalysis(reader: reader).run(path: file) { progress.update($0.seconds) }
+                progress.finish()
+            }
+            let report = AnalysisReport(mediaID: mediaID, info: info, models: modelIDs, faceTracks: tracks, speech: speech, safety: safety,
+                                        text: text)
             let data = try prettyJSON.encode(report) + Data("\n".utf8)
             if let jsonPath {
                 try writeAtomically(data, to: jsonPath)
