@@ -47,7 +47,8 @@ public struct TextItem: Sendable, Equatable, Codable {
 
 /// Joins the lines read in consecutive samples into time-ranged `TextItem`s.
 ///
-/// A line continues an item when its text is the same up to case and spacing and its box overlaps the
+/// A line continues an item when its text is the same up to case and spaces (the recogniser does not
+/// always see the space between two Latin words) and its box overlaps the
 /// item's last box by at least half of the smaller box, and the item was seen at most `maxGap` seconds
 /// earlier (so one missed sample does not split it). Samples must arrive in time order.
 public struct TextTracker: Sendable {
@@ -108,9 +109,9 @@ public struct TextTracker: Sendable {
         (closed + open.map(\.item)).sorted { ($0.start, $0.box.y, $0.box.x) < ($1.start, $1.box.y, $1.box.x) }
     }
 
-    /// Case-folded, with runs of spaces collapsed: "Hello  World" and "HELLO WORLD" are the same text.
+    /// Case-folded, without spaces: "Hello World" and "HELLOWORLD" are the same text.
     static func normalized(_ text: String) -> String {
-        text.lowercased().split(separator: " ").joined(separator: " ")
+        String(text.lowercased().filter { !$0.isWhitespace })
     }
 
     /// Intersection over the smaller box's area; 0 when either is empty.
