@@ -39,6 +39,8 @@ public struct AnalysisReport: Sendable, Codable, Equatable {
     /// Shots partitioning the frames, and the transitions between them (times in seconds, rounded to milliseconds).
     public var shots: [Shot]?
     public var transitions: [ShotTransition]?
+    /// On-screen text items (seconds rounded to milliseconds, boxes to hundredths of a pixel).
+    public var text: [TextItem]?
     /// Why a requested feature is empty when that is not an error (e.g. speech asked of a silent video).
     public var notes: [String]?
 
@@ -49,7 +51,7 @@ public struct AnalysisReport: Sendable, Codable, Equatable {
     }
 
     public init(mediaID: MediaID, info: MediaInfo, models: [String: String], faceTracks: [FaceTrack]?, speech: [SpeechSegment]? = nil,
-                safety: (segments: [SafetySegment], rating: SafetyRating)? = nil, shots: ShotResult? = nil, notes: [String] = []) {
+                safety: (segments: [SafetySegment], rating: SafetyRating)? = nil, text: [TextItem]? = nil, shots: ShotResult? = nil, notes: [String] = []) {
         media = Media(id: mediaID.hex, path: info.path, duration: info.duration ?? info.video?.duration,
                       fps: info.video?.frameRate.doubleValue, frameCount: info.video?.frameCount,
                       width: info.video?.displayWidth, height: info.video?.displayHeight)
@@ -73,6 +75,11 @@ public struct AnalysisReport: Sendable, Codable, Equatable {
                  start: ($0.start * 1000).rounded() / 1000, end: ($0.end * 1000).rounded() / 1000)
         }
         transitions = shots?.transitions
+        self.text = text?.map {
+            TextItem(text: $0.text, start: ($0.start * 1000).rounded() / 1000, end: ($0.end * 1000).rounded() / 1000,
+                     box: BoundingBox(x: rounded($0.box.x), y: rounded($0.box.y), width: rounded($0.box.width), height: rounded($0.box.height)),
+                     score: ($0.score * 1000).rounded() / 1000)
+        }
     }
 }
 

@@ -86,6 +86,9 @@ public struct HTMLReport: Sendable {
         if let faces = report.faces {
             lanes.append(("faces", faces.map { (start: $0.start, end: $0.end, label: "face track \($0.track)", css: "face") }))
         }
+        if let text = report.text {
+            lanes.append(("text", text.map { (start: $0.start, end: $0.end, label: $0.text, css: "text") }))
+        }
         if let safety = report.safety {
             lanes.append(("safety", safety.segments.map {
                 (start: $0.start, end: $0.end, label: "\($0.label) \(String(format: "%.2f", $0.maxScore))",
@@ -151,6 +154,12 @@ public struct HTMLReport: Sendable {
                 let fps = report.media.fps ?? 25
                 return [transition.type.rawValue, "\(transition.startFrame)–\(transition.endFrame)",
                         seconds(Double(transition.startFrame) / fps) + "–" + seconds(Double(transition.endFrame) / fps)]
+            }))
+        }
+        if let text = report.text {
+            html += section("On-screen text", table(["text", "start", "end", "box (x, y, w, h)", "score"], text.map {
+                [$0.text, seconds($0.start), seconds($0.end), "\(Int($0.box.x)), \(Int($0.box.y)), \(Int($0.box.width)), \(Int($0.box.height))",
+                 String(format: "%.2f", $0.score)]
             }))
         }
         if let safety = report.safety {

@@ -17,6 +17,16 @@ public struct VideoAnalysis: Sendable {
             self.sampling = sampling
         }
 
+        /// Samples a second of a stream at `frameRate` (keyframes: assumed one a second, as encoders
+        /// for streaming place them); trackers need it to bridge a missed sample.
+        func samplesPerSecond(frameRate: Double) -> Double {
+            switch sampling {
+            case .fps(let rate): min(rate.doubleValue, frameRate)
+            case .all: frameRate
+            case .keyframes: 1
+            }
+        }
+
         /// Samples about `fps` frames a second (to the millisecond).
         public init(_ detector: Detector, fps: Double) {
             self.init(detector, sampling: .fps(Rational(Int64((fps * 1000).rounded()), 1000)))
@@ -26,13 +36,16 @@ public struct VideoAnalysis: Sendable {
     /// Shot boundaries: fed every frame, in order, on the decoding task (it costs microseconds a frame).
     public var shots: ShotDetector?
     public var faces: Lane<FaceDetector>?
+    public var text: Lane<TextReader>?
     public var safety: Lane<SafetyDetector>?
     /// Frames being analysed at once: enough to keep the infer-request pools busy, few enough to bound memory.
     public var maxInFlight: Int
 
-    public init(shots: ShotDetector? = nil, faces: Lane<FaceDetector>? = nil, safety: Lane<SafetyDetector>? = nil, maxInFlight: Int = 6) {
+    public init(shots: ShotDetector? = nil, faces: Lane<FaceDetector>? = nil, text: Lane<TextReader>? = nil,
+                safety: Lane<SafetyDetector>? = nil, maxInFlight: Int = 6) {
         self.shots = shots
         self.faces = faces
+        self.text = text
         self.safety = safety
         self.maxInFlight = max(1, maxInFlight)
     }
@@ -41,13 +54,14 @@ public struct VideoAnalysis: Sendable {
     public struct Result: Sendable {
         public var shots: ShotResult?
         public var faceTracks: [FaceTrack]?
+        public var text: [TextItem]?
         public var safety: (segments: [SafetySegment], rating: SafetyRating)?
         /// Frames decoded (every frame of the stream when shots are requested, else the sampled ones).
         public var framesDecoded = 0
     }
 
     /// True when no analyzer needs video frames.
-    public var isEmpty: Bool { shots == nil && faces == nil && safety == nil }
+    public var isEmpty: Bool { shots == nil && faces == nil && text == nil && safety == nil }
 
     /// Analyses `path`; `progress` is called with each decoded frame's time, in decode order.
     public func run(path: String, progress: @Sendable (MediaTime) -> Void = { _ in }) async throws -> Result {
@@ -62,16 +76,26 @@ public struct VideoAnalysis: Sendable {
         let shotOutput = shots.map { _ in output(ShotDetector.frameFormat, .all) }
         let faceOutput = faces.map { output($0.detector.frameFormat, $0.sampling) }
         let safetyOutput = safety.map { output(NudeNet.frameFormat, $0.sampling) }
+        // Text needs the frame's shape (a multiple of 32 near 960x544), so it asks the file first.
+        let textOutput = try text.map { lane in
+            guard let video = try MediaProbe.probe(path).video else {
+                throw PlayheadError(.noVideoStream, "\(path) has no video stream to read text in")
+            }
+            let index = output(TextReader.frameFormat(sourceWidth: video.displayWidth, sourceHeight: video.displayHeight), lane.sampling)
+            return (index: index, rate: lane.samplesPerSecond(frameRate: video.frameRate.doubleValue))
+        }
 
         var faceFrames: [(time: MediaTime, faces: [Face])] = []
         var safetyFrames: [(time: Double, detections: [NudeNet.Detection])] = []
-        let faces = self.faces, safety = self.safety
+        var textFrames: [(time: Double, lines: [TextLine])] = []
+        let faces = self.faces, safety = self.safety, text = self.text
         try await withThrowingTaskGroup(of: Outcome.self) { group in
             var inFlight = 0
             func collect(_ outcome: Outcome) {
                 switch outcome {
                 case .faces(let time, let found): faceFrames.append((time, found))
                 case .safety(let time, let found): safetyFrames.append((time.seconds, found))
+                case .text(let time, let lines): textFrames.append((time.seconds, lines))
                 }
                 inFlight -= 1
             }
@@ -87,6 +111,9 @@ public struct VideoAnalysis: Sendable {
                 if let faces, let index = faceOutput, let frame = set.frames[index] {
                     try await submit { .faces(frame.time, try await faces.detector.detect(frame)) }
                 }
+                if let text, let index = textOutput?.index, let frame = set.frames[index] {
+                    try await submit { .text(frame.time, try await text.detector.read(frame)) }
+                }
                 if let safety, let index = safetyOutput, let frame = set.frames[index] {
                     try await submit { .safety(frame.time, try await safety.detector.detect(frame)) }
                 }
@@ -99,6 +126,11 @@ public struct VideoAnalysis: Sendable {
             for (time, found) in faceFrames.sorted(by: { $0.time < $1.time }) { tracker.update(time: time, faces: found) }
             result.faceTracks = tracker.tracks()
         }
+        if let textOutput {
+            var tracker = TextTracker(samplesPerSecond: textOutput.rate)
+            for (time, lines) in textFrames.sorted(by: { $0.time < $1.time }) { tracker.update(time: time, lines: lines) }
+            result.text = tracker.items()
+        }
         if self.safety != nil {
             let segments = SafetyAnalysis.segments(safetyFrames.sorted { $0.time < $1.time })
             result.safety = (segments, SafetyAnalysis.rating(segments))
@@ -109,5 +141,6 @@ public struct VideoAnalysis: Sendable {
     private enum Outcome: Sendable {
         case faces(MediaTime, [Face])
         case safety(MediaTime, [NudeNet.Detection])
+        case text(MediaTime, [TextLine])
     }
 }

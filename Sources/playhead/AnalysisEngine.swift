@@ -20,15 +20,16 @@ struct AnalysisEngine: Sendable {
 
     /// Deploys `model` from the repository, waits for its replica, and returns a runner and "name@version".
     ///
-    /// Frames are independent, so a deployment whose batch axis is free (`batchShape`) stacks the
-    /// frames in flight into one batch, cheaper per frame than one call each.
-    func runner(for model: String, batchShape: (input: String, shape: [Int])? = nil, maxBatch: Int = 1) async throws -> (runner: any ModelRunner, id: String) {
+    /// `shape` reshapes the model's input (-1 for a free axis). Frames are independent, so with a free
+    /// batch axis and `maxBatch` above 1 the deployment stacks the frames in flight into one batch,
+    /// cheaper per frame than one call each.
+    func runner(for model: String, shape: (input: String, dims: [Int])? = nil, maxBatch: Int = 1) async throws -> (runner: any ModelRunner, id: String) {
         let manifest = try repository.manifest(named: model)
         let config = DeploymentConfig(
             name: model, version: manifest.version,
             batching: .init(maxBatchSize: maxBatch, maxWait: .milliseconds(2)),
             backend: .model(path: try repository.modelPath(named: model), core: try Self.core(), options: CompileOptions(hint: .throughput),
-                            inputShapes: batchShape.map { [$0.input: $0.shape] } ?? [:]))
+                            inputShapes: shape.map { [$0.input: $0.dims] } ?? [:]))
         let deployment = try await engine.deploy(config)
         try await deployment.ready()
         return (DeploymentRunner(deployment), "\(manifest.name)@\(manifest.version)")

@@ -15,13 +15,14 @@ struct AnalyzeCommand: AsyncParsableCommand {
             """
     )
 
-    static let known = ["shots", "faces", "safety", "speech"]
+    static let known = ["shots", "faces", "text", "safety", "speech"]
 
     @Argument(help: "A video or an image (JPEG/PNG).") var file: String
     @Option(help: "Comma-separated features to compute.") var features = "faces"
     @Option(name: .customLong("json"), help: "Write the JSON report here (default: print it).") var jsonPath: String?
     @Option(name: .customLong("html"), help: "Also write a self-contained HTML report here.") var htmlPath: String?
     @Option(help: "Frames per second to analyse for faces.") var fps: Double = 5
+    @Option(help: "Frames per second to read on-screen text in.") var textFPS: Double = 1
     @Option(help: "Frames per second to analyse for brand safety.") var safetyFPS: Double = 2
     @Option(help: "Face model: full (small or distant faces) or short (close-ups).") var faceModel = "full"
     @Option(help: "Model repository (default: $PLAYHEAD_MODELS or ./models).") var models: String?
@@ -31,7 +32,7 @@ struct AnalyzeCommand: AsyncParsableCommand {
         guard unknown.isEmpty else {
             throw ValidationError("unknown feature(s): \(unknown.sorted().joined(separator: ", ")); available: \(Self.known.joined(separator: ", "))")
         }
-        for (name, value) in [("--fps", fps), ("--safety-fps", safetyFPS)] {
+        for (name, value) in [("--fps", fps), ("--text-fps", textFPS), ("--safety-fps", safetyFPS)] {
             guard value > 0, value <= 240 else { throw ValidationError("\(name) must be in (0, 240]") }
         }
         guard ["full", "short"].contains(faceModel) else { throw ValidationError("--face-model must be full or short") }
@@ -64,7 +65,7 @@ struct AnalyzeCommand: AsyncParsableCommand {
 
             // Audio and video are decoded side by side; each decode runs on its own thread.
             async let speechResult = speechDetector?.detect(path: file)
-            let (faceModel, safetyFPS, fps, path) = (faceModel, safetyFPS, fps, file)
+            let (faceModel, safetyFPS, textFPS, fps, path) = (faceModel, safetyFPS, textFPS, fps, file)
             let requested = requested
             let frameRate = info.video?.frameRate.doubleValue ?? 25
             let progress = wantsVideo.isEmpty ? nil : ProgressLine(label: "analyze", total: info.video?.duration ?? info.duration)
@@ -78,9 +79,18 @@ struct AnalyzeCommand: AsyncParsableCommand {
                     models["faces"] = model.id
                     video.faces = .init(FaceDetector(variant: variant, runner: model.runner, modelID: model.id), fps: fps)
                 }
+                if requested.contains("text") {
+                    let (detector, recognizer) = try TextReader.manifests(repository)
+                    let detect = try await serving.runner(for: detector.name, shape: ("x", TextReader.detectorShape))
+                    let recognize = try await serving.runner(for: recognizer.name, shape: ("x", TextReader.recognizerShape))
+                    let modelID = TextReader.modelID(detector, recognizer)
+                    models["text"] = modelID
+                    video.text = .init(try TextReader(detector: detect.runner, recognizer: recognize.runner, labels: recognizer.labels, modelID: modelID),
+                                       fps: textFPS)
+                }
                 if requested.contains("safety") {
                     let size = NudeNet.inputSize
-                    let model = try await serving.runner(for: "nudenet-320n", batchShape: ("images", [-1, 3, size, size]), maxBatch: 4)
+                    let model = try await serving.runner(for: "nudenet-320n", shape: ("images", [-1, 3, size, size]), maxBatch: 4)
                     models["safety"] = model.id
                     video.safety = .init(SafetyDetector(runner: model.runner, modelID: model.id), fps: safetyFPS)
                 }
@@ -91,7 +101,7 @@ struct AnalyzeCommand: AsyncParsableCommand {
             progress?.finish()
 
             let report = AnalysisReport(mediaID: mediaID, info: info, models: modelIDs, faceTracks: videoResult.faceTracks,
-                                        speech: speech, safety: videoResult.safety, shots: videoResult.shots, notes: notes)
+                                        speech: speech, safety: videoResult.safety, text: videoResult.text, shots: videoResult.shots, notes: notes)
             let data = try prettyJSON.encode(report) + Data("\n".utf8)
             if let htmlPath {
                 try writeAtomically(Data(try await htmlReport(report, shots: videoResult.shots, info: info).render().utf8), to: htmlPath)
