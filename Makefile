@@ -42,3 +42,18 @@ CORPUS ?= /tmp/corpus
 bench-shots:
 	swift build -c release --product playhead
 	python3 bench/shots_bench.py --corpus $(CORPUS) $(BENCH_ARGS)
+
+# Accuracy of every analyzer on evaluation corpora (../shared/corpus/make_corpus.py --seed N --out DIR):
+# analyses each video into out/eval/<corpus>/ and scores it with bench/score_corpus.py.
+# e.g. make eval CORPUS="/tmp/corpus /tmp/corpus4"
+.PHONY: eval
+eval: setup
+	swift build -c release --product playhead
+	.build/release/playhead models pull
+	@for dir in $(CORPUS); do \
+	  out="out/eval/$$(basename $$dir)"; mkdir -p "$$out"; \
+	  for video in $$dir/video_*.mp4; do \
+	    .build/release/playhead analyze "$$video" --features shots,faces,text,safety,speech --json "$$out/$$(basename $$video .mp4).json" 2>/dev/null || exit 1; \
+	  done; \
+	  echo "== $$dir"; python3 bench/score_corpus.py --corpus "$$dir" --reports "$$out" || exit 1; \
+	done
