@@ -31,16 +31,8 @@ import Testing
         let ours = try #require(try await decodeAll(path, format: FrameFormat(width: 320, height: 320, resize: .letterbox(padding: 114)),
                                                     to: MediaTime(value: 1, timescale: 30)).first)
         #expect(ours.mapping.offsetY == 70 && ours.mapping.offsetX == 0)
-        let reference = try TestMedia.scratchDirectory().appendingPathComponent("ref.rgb")
-        try TestMedia.run("ffmpeg", ["-nostdin", "-loglevel", "error", "-i", path, "-frames:v", "1",
-                                     "-vf", "scale=320:180:flags=bicubic,pad=320:320:0:70:color=0x727272",
-                                     "-f", "rawvideo", "-pix_fmt", "rgb24", "-y", reference.path])
-        let expected = [UInt8](try Data(contentsOf: reference))
-        let actual = try #require(ours.pixels.rgb)
-        #expect(actual.count == expected.count)
-        let differences = zip(actual, expected).map { abs(Int($0) - Int($1)) }
         // Same swscale underneath; the CLI converts to RGB after scaling in YUV, we do both in one pass.
-        #expect(differences.max() ?? 255 <= 3, "max difference \(differences.max() ?? -1)")
+        let actual = try expectMatchesFFmpeg(ours, path: path, filter: ["-vf", "scale=320:180:flags=bicubic,pad=320:320:0:70:color=0x727272"])
         #expect(Array(actual.prefix(320 * 70 * 3)).allSatisfy { $0 == 114 })
         // Mapping back: the placed image covers the whole source.
         let back = ours.mapping.toSource(BoundingBox(x: 0, y: 70, width: 320, height: 180))
@@ -59,14 +51,7 @@ import Testing
         let quarter = rotate != 180
         #expect(ours.width == (quarter ? 64 : 128) && ours.height == (quarter ? 128 : 64))
         #expect(ours.sourceWidth == ours.width && ours.sourceHeight == ours.height)
-        let reference = try TestMedia.scratchDirectory().appendingPathComponent("rotated.rgb")
-        try TestMedia.run("ffmpeg", ["-nostdin", "-loglevel", "error", "-i", path, "-frames:v", "1",
-                                     "-f", "rawvideo", "-pix_fmt", "rgb24", "-y", reference.path])
-        let expected = [UInt8](try Data(contentsOf: reference))
-        let actual = try #require(ours.pixels.rgb)
-        #expect(actual.count == expected.count)
-        let differences = zip(actual, expected).map { abs(Int($0) - Int($1)) }
-        #expect(differences.max() ?? 255 <= 3, "max difference \(differences.max() ?? -1)")
+        try expectMatchesFFmpeg(ours, path: path, filter: [])
         // A letterboxed model frame maps back into displayed coordinates.
         let small = try #require(try await decodeAll(path, format: FrameFormat(width: 32, height: 32, resize: .letterbox(padding: 0)),
                                                      to: MediaTime(value: 1, timescale: 10)).first)
@@ -74,6 +59,21 @@ import Testing
                                                        width: Double(small.width) - 2 * small.mapping.offsetX,
                                                        height: Double(small.height) - 2 * small.mapping.offsetY))
         #expect(abs(whole.width - Double(ours.width)) < 1e-9 && abs(whole.height - Double(ours.height)) < 1e-9)
+    }
+
+    /// Checks our frame against the first frame the ffmpeg CLI makes of `path` with `filter`, within 3
+    /// levels per channel; returns our pixels.
+    @discardableResult
+    func expectMatchesFFmpeg(_ ours: VideoFrame, path: String, filter: [String]) throws -> [UInt8] {
+        let reference = try TestMedia.scratchDirectory().appendingPathComponent("reference.rgb")
+        try TestMedia.run("ffmpeg", ["-nostdin", "-loglevel", "error", "-i", path, "-frames:v", "1"] + filter
+                                     + ["-f", "rawvideo", "-pix_fmt", "rgb24", "-y", reference.path])
+        let expected = [UInt8](try Data(contentsOf: reference))
+        let actual = try #require(ours.pixels.rgb)
+        #expect(actual.count == expected.count)
+        let differences = zip(actual, expected).map { abs(Int($0) - Int($1)) }
+        #expect(differences.max() ?? 255 <= 3, "max difference \(differences.max() ?? -1)")
+        return actual
     }
 
     @Test func jpegRoundTrip() async throws {
