@@ -54,6 +54,11 @@ let package = Package(
             dependencies: ["PlayheadCore", "MediaIO", "Inference", .product(name: "Logging", package: "swift-log")]
         ),
         .target(
+            name: "Jobs",
+            dependencies: ["PlayheadCore", "MediaIO", "Analyzers"],
+            linkerSettings: openVINORuntimeRPath
+        ),
+        .target(
             name: "Serving",
             dependencies: [
                 "PlayheadCore", "Inference",
@@ -80,7 +85,7 @@ let package = Package(
         .executableTarget(
             name: "playhead",
             dependencies: [
-                "PlayheadCore", "MediaIO", "Inference", "Analyzers", "Serving", "PlayheadServer",
+                "PlayheadCore", "MediaIO", "Inference", "Analyzers", "Jobs", "Serving", "PlayheadServer",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -104,6 +109,7 @@ let package = Package(
             linkerSettings: openVINORuntimeRPath
         ),
         .testTarget(name: "PlayheadCLITests", dependencies: ["PlayheadCore", "TestSupport"]),
+        .testTarget(name: "JobsTests", dependencies: ["Jobs", "Analyzers", "MediaIO", "Inference", "PlayheadCore", "TestSupport"], linkerSettings: openVINORuntimeRPath),
         .testTarget(name: "AnalyzersTests", dependencies: ["Analyzers", "MediaIO", "Inference", "PlayheadCore", "TestSupport"], linkerSettings: openVINORuntimeRPath),
     ],
     swiftLanguageModes: [.v6]

@@ -58,13 +58,20 @@ public struct VideoAnalysis: Sendable {
         public var safety: (segments: [SafetySegment], rating: SafetyRating)?
         /// Frames decoded (every frame of the stream when shots are requested, else the sampled ones).
         public var framesDecoded = 0
+        /// What each sampled frame held, in time order, before tracking: results of parts of a file are
+        /// joined by tracking over all their samples (`Jobs`).
+        public var faceSamples: [(time: MediaTime, faces: [Face])]?
+        public var textSamples: [(time: MediaTime, lines: [TextLine])]?
+        public var safetySamples: [(time: MediaTime, detections: [NudeNet.Detection])]?
     }
 
     /// True when no analyzer needs video frames.
     public var isEmpty: Bool { shots == nil && faces == nil && text == nil && safety == nil }
 
-    /// Analyses `path`; `progress` is called with each decoded frame's time, in decode order.
-    public func run(path: String, progress: @Sendable (MediaTime) -> Void = { _ in }) async throws -> Result {
+    /// Analyses the frames of `path` with `start <= time < end` (nil bounds are open); `progress` is
+    /// called with each decoded frame's time, in decode order. Shot frame indices count from the first frame.
+    public func run(path: String, from start: MediaTime? = nil, to end: MediaTime? = nil,
+                    progress: @Sendable (MediaTime) -> Void = { _ in }) async throws -> Result {
         var result = Result()
         guard !isEmpty else { return result }
         var outputs: [FrameOutput] = []
@@ -86,16 +93,16 @@ public struct VideoAnalysis: Sendable {
         }
 
         var faceFrames: [(time: MediaTime, faces: [Face])] = []
-        var safetyFrames: [(time: Double, detections: [NudeNet.Detection])] = []
-        var textFrames: [(time: Double, lines: [TextLine])] = []
+        var safetyFrames: [(time: MediaTime, detections: [NudeNet.Detection])] = []
+        var textFrames: [(time: MediaTime, lines: [TextLine])] = []
         let faces = self.faces, safety = self.safety, text = self.text
         try await withThrowingTaskGroup(of: Outcome.self) { group in
             var inFlight = 0
             func collect(_ outcome: Outcome) {
                 switch outcome {
                 case .faces(let time, let found): faceFrames.append((time, found))
-                case .safety(let time, let found): safetyFrames.append((time.seconds, found))
-                case .text(let time, let lines): textFrames.append((time.seconds, lines))
+                case .safety(let time, let found): safetyFrames.append((time, found))
+                case .text(let time, let lines): textFrames.append((time, lines))
                 }
                 inFlight -= 1
             }
@@ -104,7 +111,7 @@ public struct VideoAnalysis: Sendable {
                 group.addTask(operation: work)
                 inFlight += 1
             }
-            for try await set in VideoFrameSets(path: path, outputs: outputs) {
+            for try await set in VideoFrameSets(path: path, outputs: outputs, from: start, to: end) {
                 result.framesDecoded += 1
                 progress(set.time)
                 if let index = shotOutput, let frame = set.frames[index] { shotDetector?.add(frame) }
@@ -122,18 +129,24 @@ public struct VideoAnalysis: Sendable {
         }
         result.shots = shotDetector?.finish()
         if self.faces != nil {
+            faceFrames.sort { $0.time < $1.time }
             var tracker = FaceTracker()
-            for (time, found) in faceFrames.sorted(by: { $0.time < $1.time }) { tracker.update(time: time, faces: found) }
+            for (time, found) in faceFrames { tracker.update(time: time, faces: found) }
             result.faceTracks = tracker.tracks()
+            result.faceSamples = faceFrames
         }
         if let textOutput {
+            textFrames.sort { $0.time < $1.time }
             var tracker = TextTracker(samplesPerSecond: textOutput.rate)
-            for (time, lines) in textFrames.sorted(by: { $0.time < $1.time }) { tracker.update(time: time, lines: lines) }
+            for (time, lines) in textFrames { tracker.update(time: time.seconds, lines: lines) }
             result.text = tracker.items()
+            result.textSamples = textFrames
         }
         if self.safety != nil {
-            let segments = SafetyAnalysis.segments(safetyFrames.sorted { $0.time < $1.time })
+            safetyFrames.sort { $0.time < $1.time }
+            let segments = SafetyAnalysis.segments(safetyFrames.map { ($0.time.seconds, $0.detections) })
             result.safety = (segments, SafetyAnalysis.rating(segments))
+            result.safetySamples = safetyFrames
         }
         return result
     }

@@ -2,6 +2,7 @@ import Analyzers
 import ArgumentParser
 import Foundation
 import Inference
+import Jobs
 import MediaIO
 import PlayheadCore
 
@@ -26,6 +27,9 @@ struct AnalyzeCommand: AsyncParsableCommand {
     @Option(help: "Frames per second to analyse for brand safety.") var safetyFPS: Double = 2
     @Option(help: "Face model: full (small or distant faces) or short (close-ups).") var faceModel = "full"
     @Option(help: "Model repository (default: $PLAYHEAD_MODELS or ./models).") var models: String?
+    @Option(help: "Analyse the video in chunks of about this many seconds, cut at keyframes and stitched into the whole-file result (0: in one piece).")
+    var chunkSeconds: Double = 0
+    @Option(help: "Chunks analysed at once with --chunk-seconds.") var workers = 2
 
     func validate() throws {
         let unknown = requested.subtracting(Self.known)
@@ -36,6 +40,8 @@ struct AnalyzeCommand: AsyncParsableCommand {
             guard value > 0, value <= 240 else { throw ValidationError("\(name) must be in (0, 240]") }
         }
         guard ["full", "short"].contains(faceModel) else { throw ValidationError("--face-model must be full or short") }
+        guard chunkSeconds >= 0, chunkSeconds.isFinite else { throw ValidationError("--chunk-seconds must be 0 or more") }
+        guard workers >= 1 else { throw ValidationError("--workers must be at least 1") }
     }
 
     var requested: Set<String> { Set(features.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }) }
@@ -66,6 +72,7 @@ struct AnalyzeCommand: AsyncParsableCommand {
             // Audio and video are decoded side by side; each decode runs on its own thread.
             async let speechResult = speechDetector?.detect(path: file)
             let (faceModel, safetyFPS, textFPS, fps, path) = (faceModel, safetyFPS, textFPS, fps, file)
+            let (chunkSeconds, workers) = (chunkSeconds, workers)
             let requested = requested
             let frameRate = info.video?.frameRate.doubleValue ?? 25
             let progress = wantsVideo.isEmpty ? nil : ProgressLine(label: "analyze", total: info.video?.duration ?? info.duration)
@@ -94,7 +101,16 @@ struct AnalyzeCommand: AsyncParsableCommand {
                     models["safety"] = model.id
                     video.safety = .init(SafetyDetector(runner: model.runner, modelID: model.id), fps: safetyFPS)
                 }
-                return (try await video.run(path: path) { progress?.update($0.seconds) }, models)
+                guard chunkSeconds > 0 else {
+                    let found = try await video.run(path: path) { progress?.update($0.seconds) }
+                    return (StitchedResult(shots: found.shots, faceTracks: found.faceTracks, text: found.text, safety: found.safety,
+                                           framesDecoded: found.framesDecoded), models)
+                }
+                // The same planner and stitcher as the server's jobs, so both give the same result.
+                let chunked = ChunkedAnalysis(analysis: video, planner: try JobPlanner(targetSeconds: chunkSeconds), workers: workers)
+                let duration = info.video?.duration ?? info.duration ?? 0
+                let found = try await chunked.run(path: path) { done, total in progress?.update(duration * Double(done) / Double(total)) }
+                return (found, models)
             }
             modelIDs.merge(videoModels) { $1 }
             let speech = try await speechResult ?? (requested.contains("speech") ? [] : nil)

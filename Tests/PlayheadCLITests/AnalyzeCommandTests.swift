@@ -7,13 +7,36 @@ import TestSupport
 /// sideways with rotation metadata.
 @Suite struct AnalyzeCommandTests {
     func analyze(_ path: String, _ features: String, extra: [String] = []) async throws -> [String: Any] {
+        try #require(try JSONSerialization.jsonObject(with: try await report(path, features, extra: extra)) as? [String: Any])
+    }
+
+    /// The JSON report's bytes.
+    func report(_ path: String, _ features: String, extra: [String] = []) async throws -> Data {
         let scratch = try TestMedia.scratchDirectory()
         defer { try? FileManager.default.removeItem(at: scratch) }
         let report = scratch.appendingPathComponent("report.json").path
         let arguments = ["analyze", path, "--features", features, "--json", report] + extra
         let result = try await ExternalProcess.run(CommandLineErrorTests.binary, arguments, operation: "playhead analyze")
         try #require(result.status == 0, "\(result.standardError)")
-        return try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: report))) as? [String: Any])
+        return try Data(contentsOf: URL(fileURLWithPath: report))
+    }
+
+    /// 2 s chunks on a 6 s clip with a keyframe every second and a cut on a seam (at 2 s) and one
+    /// three frames before a seam: the report is the whole-file report, byte for byte.
+    @Test func chunkedAnalysisWritesTheWholeFileReport() async throws {
+        let path = try TestMedia.fixture("cuts_near_seams_6s.mp4", ffmpeg: [
+            "-f", "lavfi", "-i", "testsrc2=size=640x360:rate=25:duration=2",
+            "-loop", "1", "-framerate", "25", "-t", "1.88", "-i", TestMedia.astronautPhoto,
+            "-f", "lavfi", "-i", "mandelbrot=size=640x360:rate=25",
+            "-filter_complex", "[0:v]format=yuv420p,setsar=1[a];[1:v]scale=-2:360,pad=640:360:(ow-iw)/2:0,setsar=1,format=yuv420p[b];"
+                + "[2:v]trim=duration=2.12,setpts=PTS-STARTPTS,format=yuv420p,setsar=1[c];[a][b][c]concat=n=3:v=1:a=0[v]",
+            "-map", "[v]", "-c:v", "libx264", "-preset", "veryfast", "-g", "25", "-keyint_min", "25", "-sc_threshold", "0", "-pix_fmt", "yuv420p",
+        ])
+        let whole = try await report(path, "shots,faces,safety")
+        let chunked = try await report(path, "shots,faces,safety", extra: ["--chunk-seconds", "2", "--workers", "2"])
+        let transitions = (try JSONSerialization.jsonObject(with: whole) as? [String: Any])?["transitions"] as? [Any]
+        #expect(transitions?.count == 2, "the clip's two cuts were not found: \(String(describing: transitions))")
+        #expect(chunked == whole, "chunked: \(String(decoding: chunked, as: UTF8.self))")
     }
 
     @Test func aOneFrameVideoIsOneShot() async throws {
