@@ -135,7 +135,9 @@ public struct PlaybackScheduler<SessionID: Hashable & Sendable, Feature: Hashabl
     /// Advances every window to `now`: drops late items, cancels in-flight items whose frames
     /// have passed, queues frames entering the windows and sends those already stored.
     public mutating func tick(now: Duration) -> [Action] {
-        sessionOrder.flatMap { refresh($0, now: now, reportMissed: true) }
+        var actions: [Action] = []
+        for session in sessionOrder { actions += refresh(session, now: now, reportMissed: true) }
+        return actions
     }
 
     /// `tick(now:)`, then the items to start on `capacity` free workers, most urgent first, and
