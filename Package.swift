@@ -82,6 +82,8 @@ let package = Package(
             ],
             linkerSettings: openVINORuntimeRPath
         ),
+        // Pure scheduling of interactive playback sessions (issue 7): no I/O, driven by events and an injected clock.
+        .target(name: "Sessions", dependencies: ["PlayheadCore"]),
         .executableTarget(
             name: "playhead",
             dependencies: [
@@ -108,6 +110,7 @@ let package = Package(
             ],
             linkerSettings: openVINORuntimeRPath
         ),
+        .testTarget(name: "SessionsTests", dependencies: ["Sessions"]),
         .testTarget(name: "PlayheadCLITests", dependencies: ["PlayheadCore", "TestSupport"]),
         .testTarget(name: "JobsTests", dependencies: ["Jobs", "Analyzers", "MediaIO", "Inference", "PlayheadCore", "TestSupport"], linkerSettings: openVINORuntimeRPath),
         .testTarget(name: "AnalyzersTests", dependencies: ["Analyzers", "MediaIO", "Inference", "PlayheadCore", "TestSupport"], linkerSettings: openVINORuntimeRPath),

@@ -1,0 +1,39 @@
+extension PlaybackScheduler {
+    /// Capacity and policy knobs; durations are wall time.
+    public struct Configuration: Sendable {
+        /// Workers that compute items in parallel (all deployments together); the basis of admission.
+        public var workers: Int
+        /// Fraction of `workers` that admission may promise to sessions, leaving headroom for
+        /// estimate error and bursts after seeks.
+        public var targetUtilization: Double
+        /// Most items one session may have in flight, so a burst from one session cannot occupy
+        /// every worker.
+        public var maxInFlightPerSession: Int
+        /// Items whose deadlines fall in the same slice of this length count as equally urgent and
+        /// are taken round-robin between sessions; `.zero` gives strict earliest-deadline-first.
+        public var fairnessQuantum: Duration
+        /// A paused session's frames get virtual display times as if playback resumed at 1× this long
+        /// from now: soon enough that the frame on screen is computed promptly, late enough that
+        /// playing sessions' imminent frames go first. They are never dropped.
+        public var pausedGrace: Duration
+        /// Expected service time per feature, refined from completions.
+        public var serviceTimes: ServiceTimeEstimator<Feature>
+
+        public init(
+            workers: Int,
+            targetUtilization: Double = 0.9,
+            maxInFlightPerSession: Int,
+            fairnessQuantum: Duration = .milliseconds(50),
+            pausedGrace: Duration = .milliseconds(250),
+            serviceTimes: ServiceTimeEstimator<Feature> = ServiceTimeEstimator()
+        ) {
+            precondition(workers > 0 && maxInFlightPerSession > 0, "workers and maxInFlightPerSession must be positive")
+            self.workers = workers
+            self.targetUtilization = targetUtilization
+            self.maxInFlightPerSession = maxInFlightPerSession
+            self.fairnessQuantum = fairnessQuantum
+            self.pausedGrace = pausedGrace
+            self.serviceTimes = serviceTimes
+        }
+    }
+}
