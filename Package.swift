@@ -26,6 +26,8 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
     ],
     targets: [
         .systemLibrary(
@@ -66,6 +68,16 @@ let package = Package(
                 .product(name: "CoreMetrics", package: "swift-metrics"),
             ],
             linkerSettings: openVINORuntimeRPath
+        ),
+        // Annotations, memoized results, media catalog and the job queue; SQLite by default, PostgreSQL at scale.
+        .target(
+            name: "Store",
+            dependencies: [
+                "PlayheadCore",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
         ),
         .target(
             name: "PlayheadServer",
@@ -111,6 +123,14 @@ let package = Package(
             linkerSettings: openVINORuntimeRPath
         ),
         .testTarget(name: "SessionsTests", dependencies: ["Sessions"]),
+        .testTarget(
+            name: "StoreTests",
+            dependencies: [
+                "Store", "PlayheadCore", "TestSupport",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .testTarget(name: "PlayheadCLITests", dependencies: ["PlayheadCore", "TestSupport"]),
         .testTarget(name: "JobsTests", dependencies: ["Jobs", "Analyzers", "MediaIO", "Inference", "PlayheadCore", "TestSupport"], linkerSettings: openVINORuntimeRPath),
         .testTarget(name: "AnalyzersTests", dependencies: ["Analyzers", "MediaIO", "Inference", "PlayheadCore", "TestSupport"], linkerSettings: openVINORuntimeRPath),

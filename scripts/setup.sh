@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what Playhead needs to build and run; idempotent and quick when everything is present.
-# Debian packages (FFmpeg dev libraries, ffmpeg CLI, espeak-ng, fonts), a project-local Python venv with
+# Debian packages (FFmpeg and SQLite dev libraries, ffmpeg CLI, espeak-ng, fonts, PostgreSQL server binaries for the
+# store tests), a project-local Python venv with
 # the OpenVINO wheel, and .deps/ with a pkg-config file SwiftPM uses to find OpenVINO's C API.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -10,7 +11,9 @@ OPENVINO_VERSION="2026.4.1"
 # The official KServe v2 client; the server tests drive `playhead serve` with it.
 TRITONCLIENT_VERSION="2.73.0"
 apt_packages=(libavformat-dev libavcodec-dev libswscale-dev libswresample-dev libavutil-dev
-              pkg-config ffmpeg espeak-ng fonts-dejavu-core)
+              pkg-config ffmpeg espeak-ng fonts-dejavu-core libsqlite3-dev)
+# The store tests start a throwaway cluster with initdb/pg_ctl; any installed server version will do.
+compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || apt_packages+=(postgresql)
 
 missing=()
 for p in "${apt_packages[@]}"; do

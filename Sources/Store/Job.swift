@@ -1,0 +1,63 @@
+import Foundation
+import PlayheadCore
+
+/// A request to compute features for one media, split into ``JobTask``s (chunks) that workers lease.
+public struct Job: Sendable, Hashable, Codable, Identifiable {
+    public enum State: String, Sendable, Codable, CaseIterable {
+        case queued, running, succeeded, failed, cancelled
+    }
+
+    public var id: UUID
+    public var media: MediaID
+    public var features: [Feature]
+    public var state: State
+    public var createdAt: Date
+    public var updatedAt: Date
+    public var error: String?
+
+    public init(id: UUID, media: MediaID, features: [Feature], state: State, createdAt: Date, updatedAt: Date, error: String?) {
+        self.id = id
+        self.media = media
+        self.features = features
+        self.state = state
+        self.createdAt = createdAt
+        self.updatedAt = updatedAt
+        self.error = error
+    }
+}
+
+/// One chunk of a ``Job``: the unit a worker leases, checkpoints and completes.
+public struct JobTask: Sendable, Hashable, Codable, Identifiable {
+    public enum State: String, Sendable, Codable, CaseIterable {
+        case queued, leased, succeeded, failed
+    }
+
+    public var id: UUID
+    public var job: UUID
+    public var chunk: TimeRange
+    public var state: State
+    public var leaseOwner: String?
+    public var leaseExpiresAt: Date?
+    /// How many times the task has been leased, counting the current lease.
+    public var attempts: Int
+    /// Checkpoint: frames of the chunk already processed and saved.
+    public var framesDone: Int
+    public var error: String?
+    public var cpuSeconds: Double
+    public var wallSeconds: Double
+
+    public init(id: UUID, job: UUID, chunk: TimeRange, state: State, leaseOwner: String?, leaseExpiresAt: Date?,
+                attempts: Int, framesDone: Int, error: String?, cpuSeconds: Double, wallSeconds: Double) {
+        self.id = id
+        self.job = job
+        self.chunk = chunk
+        self.state = state
+        self.leaseOwner = leaseOwner
+        self.leaseExpiresAt = leaseExpiresAt
+        self.attempts = attempts
+        self.framesDone = framesDone
+        self.error = error
+        self.cpuSeconds = cpuSeconds
+        self.wallSeconds = wallSeconds
+    }
+}

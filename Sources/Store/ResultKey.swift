@@ -1,0 +1,41 @@
+import Foundation
+import PlayheadCore
+
+/// The memoization key of one computed result: the same key means the same answer, so it need not be computed again.
+public struct ResultKey: Sendable, Hashable, Codable {
+    public var media: MediaID
+    public var feature: Feature
+    public var model: ModelVersion
+    /// A digest of every parameter that changes the output (thresholds, sampling rate); opaque to the store.
+    public var parametersHash: String
+    /// The part of the media the result covers (a chunk, or the whole duration).
+    public var range: TimeRange
+
+    public init(media: MediaID, feature: Feature, model: ModelVersion, parametersHash: String, range: TimeRange) {
+        self.media = media
+        self.feature = feature
+        self.model = model
+        self.parametersHash = parametersHash
+        self.range = range
+    }
+
+    func validate() throws(StoreError) {
+        guard Feature.known.contains(feature) else { throw StoreError.unknownFeature(feature) }
+        guard !parametersHash.isEmpty else {
+            throw StoreError(.invalidInput, "the parameters hash is empty; hash the analyzer's parameters (even none) into it")
+        }
+    }
+}
+
+/// What the store knows about a recorded result.
+public struct ResultRecord: Sendable, Hashable, Codable {
+    public var key: ResultKey
+    public var annotationCount: Int
+    public var recordedAt: Date
+
+    public init(key: ResultKey, annotationCount: Int, recordedAt: Date) {
+        self.key = key
+        self.annotationCount = annotationCount
+        self.recordedAt = recordedAt
+    }
+}

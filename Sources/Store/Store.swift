@@ -1,0 +1,70 @@
+import Foundation
+import PlayheadCore
+
+/// The feature store: media catalog, memoized results and their annotations, and the job queue.
+///
+/// Two backends implement it with the same behaviour (one shared test suite runs against both):
+/// ``SQLiteStore`` (a file, the default) and ``PostgresStore`` (a server, for many workers).
+/// Every method validates its input before touching the database and throws only ``StoreError``.
+public protocol Store: Sendable {
+    /// Brings the schema up to date; running it again is a no-op.
+    func migrate() async throws(StoreError)
+
+    // MARK: Media catalog
+
+    /// Adds the media or replaces its location and probe facts.
+    func upsertMedia(_ media: MediaRecord) async throws(StoreError)
+    /// The catalog entry, or nil when the media was never added.
+    func media(_ id: MediaID) async throws(StoreError) -> MediaRecord?
+
+    // MARK: Memoized results
+
+    /// The record of a result computed earlier under exactly this key, or nil (a miss: compute it).
+    func lookup(_ key: ResultKey) async throws(StoreError) -> ResultRecord?
+    /// Stores a computed result and its annotations in one transaction.
+    ///
+    /// Earlier results of the same media, feature and model version whose ranges overlap `key.range` are
+    /// deleted with their annotations in the same transaction, so a reader sees either the old set or the
+    /// new one, never a mix. Results of other model versions are kept. Every annotation must carry the key's
+    /// feature and model. The media must be in the catalog.
+    @discardableResult
+    func record(_ key: ResultKey, annotations: [Annotation]) async throws(StoreError) -> ResultRecord
+    /// The annotations recorded under `key`, ordered by start; throws `not_found` when nothing was recorded.
+    func annotations(for key: ResultKey) async throws(StoreError) -> [Annotation]
+
+    // MARK: Annotations
+
+    /// Annotations of `media` and `feature` overlapping the half-open `window` (`start < window.end` and
+    /// `end > window.start`; an instant annotation matches when it lies inside the window), ordered by start.
+    /// With `model`, only that model version's; without, every version's.
+    func annotations(media: MediaID, feature: Feature, window: TimeRange, model: ModelVersion?) async throws(StoreError) -> [Annotation]
+    /// Appends annotations that belong to no memoized result (imports, human review), in one transaction.
+    func insertAnnotations(_ annotations: [Annotation], media: MediaID) async throws(StoreError)
+
+    // MARK: Jobs and tasks
+
+    /// Creates a queued job with one queued task per chunk.
+    func createJob(media: MediaID, features: [Feature], chunks: [TimeRange]) async throws(StoreError) -> Job
+    func job(_ id: UUID) async throws(StoreError) -> Job?
+    /// The job's tasks ordered by chunk start.
+    func tasks(ofJob id: UUID) async throws(StoreError) -> [JobTask]
+    func setJobState(_ id: UUID, _ state: Job.State, error: String?) async throws(StoreError)
+
+    /// Leases the oldest queued task, or a leased one whose lease expired (its worker died), to `owner`.
+    /// Two workers never hold the same task. Nil when there is nothing to do.
+    func leaseNextTask(owner: String, leaseDuration: Duration) async throws(StoreError) -> JobTask?
+    /// Extends the lease and saves the checkpoint; `conflict` when `owner` no longer holds it.
+    @discardableResult
+    func renewLease(task: UUID, owner: String, leaseDuration: Duration, framesDone: Int) async throws(StoreError) -> JobTask
+    /// Marks the task succeeded with its cost; `conflict` when `owner` no longer holds it.
+    func completeTask(task: UUID, owner: String, cpuSeconds: Double, wallSeconds: Double) async throws(StoreError)
+    /// Releases the task with an error: queued again while `attempts < maxAttempts`, else failed.
+    func failTask(task: UUID, owner: String, error: String, maxAttempts: Int) async throws(StoreError)
+}
+
+extension Store {
+    /// Annotations of every model version overlapping `window`.
+    public func annotations(media: MediaID, feature: Feature, window: TimeRange) async throws(StoreError) -> [Annotation] {
+        try await annotations(media: media, feature: feature, window: window, model: nil)
+    }
+}
