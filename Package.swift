@@ -99,7 +99,7 @@ let package = Package(
         .executableTarget(
             name: "playhead",
             dependencies: [
-                "PlayheadCore", "MediaIO", "Inference", "Analyzers", "Jobs", "Serving", "PlayheadServer",
+                "PlayheadCore", "MediaIO", "Inference", "Analyzers", "Jobs", "Serving", "PlayheadServer", "Store",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),

@@ -14,6 +14,6 @@ struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Benchmarks that print Playhead's figures beside a peer's from the same run.",
-        subcommands: [BenchDecodeCommand.self, BenchInferenceCommand.self]
+        subcommands: [BenchDecodeCommand.self, BenchInferenceCommand.self, BenchStoreCommand.self]
     )
 }
