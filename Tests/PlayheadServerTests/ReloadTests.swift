@@ -60,11 +60,13 @@ import TestSupport
                 }
             }
         }
-        try await Task.sleep(for: .milliseconds(300))
+        // Version 1 must have answered before the update and version 2 after it; waiting for that (not a
+        // fixed time) keeps the test true on a slow or busy machine.
+        await eventually("version 1 answers") { outcomes.value.ok["1", default: 0] > 0 || !outcomes.value.failed.isEmpty }
         try Self.yaml(version: "2", canary: canary).write(to: scratch, atomically: true, encoding: .utf8)
         let changes = await reloader.reload()
         #expect(changes == ["nudenet": .updated], "load so far: \(outcomes.value.ok)")
-        try await Task.sleep(for: .milliseconds(300))
+        await eventually("version 2 answers") { outcomes.value.ok["2", default: 0] > 0 || !outcomes.value.failed.isEmpty }
         stop.update { $0 = true }
         await load.value
         let (ok, failed) = outcomes.value

@@ -18,22 +18,6 @@ final class EventLog: Sendable {
     func contains(_ event: String) -> Bool { state.withLock { $0.contains(event) } }
 }
 
-/// Polls `condition` until it holds. The timeout is a guard against a hang, not a timing assertion:
-/// a failure is recorded only when the condition has not held after a generous wait.
-@discardableResult
-func eventually(_ what: @autoclosure () -> String = "condition", timeout: Duration = .seconds(60),
-                sourceLocation: SourceLocation = #_sourceLocation, _ condition: () async throws -> Bool) async rethrows -> Bool {
-    let clock = ContinuousClock()
-    let end = clock.now.advanced(by: timeout)
-    while clock.now < end {
-        if try await condition() { return true }
-        try? await Task.sleep(for: .milliseconds(2))
-    }
-    if try await condition() { return true }
-    Issue.record("\(what()) did not happen within \(timeout)", sourceLocation: sourceLocation)
-    return false
-}
-
 /// A deployment with its `run()` loop going; `stop()` shuts it down and waits for the loop to end.
 struct RunningDeployment {
     let deployment: Deployment

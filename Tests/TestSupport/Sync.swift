@@ -1,4 +1,5 @@
 import Synchronization
+import Testing
 
 // Synchronisation helpers shared by the test targets: tests order events with gates they open and
 // share tallies between tasks, instead of measuring time.
@@ -56,4 +57,20 @@ public final class Shared<Value: Sendable>: Sendable {
     public var value: Value { state.withLock { $0 } }
     @discardableResult
     public func update<R: Sendable>(_ body: (inout Value) -> R) -> R { state.withLock { body(&$0) } }
+}
+
+/// Polls `condition` until it holds. The timeout is a guard against a hang, not a timing assertion:
+/// a failure is recorded only when the condition has not held after a generous wait.
+@discardableResult
+public func eventually(_ what: @autoclosure () -> String = "condition", timeout: Duration = .seconds(60),
+                sourceLocation: SourceLocation = #_sourceLocation, _ condition: () async throws -> Bool) async rethrows -> Bool {
+    let clock = ContinuousClock()
+    let end = clock.now.advanced(by: timeout)
+    while clock.now < end {
+        if try await condition() { return true }
+        try? await Task.sleep(for: .milliseconds(2))
+    }
+    if try await condition() { return true }
+    Issue.record("\(what()) did not happen within \(timeout)", sourceLocation: sourceLocation)
+    return false
 }
