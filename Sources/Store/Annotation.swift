@@ -1,4 +1,5 @@
 import Foundation
+import PlayheadCore
 
 /// One time-ranged finding about a media: a shot, a face track, a line of text, a speech interval.
 ///
@@ -11,14 +12,14 @@ public struct Annotation: Sendable, Hashable, Codable {
     public var end: Double
     public var label: String
     public var score: Double?
-    public var box: Box?
+    public var box: BoundingBox?
     /// Free-form JSON text (object, array or scalar), kept verbatim.
     public var payload: String?
     /// The model that produced it.
     public var model: ModelVersion
 
     public init(feature: Feature, start: Double, end: Double, label: String, score: Double? = nil,
-                box: Box? = nil, payload: String? = nil, model: ModelVersion) {
+                box: BoundingBox? = nil, payload: String? = nil, model: ModelVersion) {
         self.feature = feature
         self.start = start
         self.end = end
@@ -49,20 +50,7 @@ public struct Annotation: Sendable, Hashable, Codable {
     }
 }
 
-/// A rectangle in the frame, in whatever units the feature uses (normalised 0…1 for faces).
-public struct Box: Sendable, Hashable, Codable {
-    public var x: Double
-    public var y: Double
-    public var width: Double
-    public var height: Double
-
-    public init(x: Double, y: Double, width: Double, height: Double) {
-        self.x = x
-        self.y = y
-        self.width = width
-        self.height = height
-    }
-
+extension BoundingBox {
     func validate() throws(StoreError) {
         guard [x, y, width, height].allSatisfy(\.isFinite), width >= 0, height >= 0 else {
             throw StoreError(.invalidInput, "box (\(x), \(y), \(width)×\(height)) must be finite with a non-negative size")

@@ -216,7 +216,7 @@ public final class PostgresStore: Store {
         var result: [Annotation] = []
         let decoded = rows.decode((String, String, Double, Double, String, Double?, Double?, Double?, Double?, Double?, String?).self)
         for try await (feature, model, start, end, label, score, x, y, w, h, payload) in decoded {
-            let box = x.flatMap { x in y.flatMap { y in w.flatMap { w in h.map { h in Box(x: x, y: y, width: w, height: h) } } } }
+            let box = x.flatMap { x in y.flatMap { y in w.flatMap { w in h.map { h in BoundingBox(x: x, y: y, width: w, height: h) } } } }
             result.append(Annotation(feature: Feature(rawValue: feature), start: start, end: end, label: label, score: score,
                                      box: box, payload: payload, model: try ModelVersion(model)))
         }

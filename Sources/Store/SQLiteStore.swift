@@ -184,7 +184,7 @@ public final class SQLiteStore: Store {
         let rows = try Row.fetchCursor(db, sql: sql, arguments: arguments)
         while let row = try rows.next() {
             let x: Double? = row[6], y: Double? = row[7], w: Double? = row[8], h: Double? = row[9]
-            let box = x.flatMap { x in y.flatMap { y in w.flatMap { w in h.map { h in Box(x: x, y: y, width: w, height: h) } } } }
+            let box = x.flatMap { x in y.flatMap { y in w.flatMap { w in h.map { h in BoundingBox(x: x, y: y, width: w, height: h) } } } }
             result.append(Annotation(feature: Feature(rawValue: row[0]), start: row[2], end: row[3], label: row[4], score: row[5],
                                      box: box, payload: row[10], model: try ModelVersion(row[1] as String)))
         }

@@ -49,7 +49,7 @@ public enum StoreBench {
             let batch = (0..<count).map { i in
                 let start = random.unit() * configuration.mediaSeconds
                 return Annotation(feature: .faces, start: start, end: start + 0.04 + random.unit() * 4.96, label: "face",
-                                  score: random.unit(), box: Box(x: random.unit(), y: random.unit(), width: 0.1, height: 0.1),
+                                  score: random.unit(), box: BoundingBox(x: random.unit(), y: random.unit(), width: 0.1, height: 0.1),
                                   payload: "{\"track\":\(inserted + i)}", model: model)
             }
             let began = clock.now

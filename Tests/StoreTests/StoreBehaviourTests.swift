@@ -159,7 +159,7 @@ struct StoreBehaviourTests {
             var nanScore = good
             nanScore.score = .nan
             var badBox = good
-            badBox.box = Box(x: 0, y: 0, width: -1, height: 1)
+            badBox.box = BoundingBox(x: 0, y: 0, width: -1, height: 1)
             var badPayload = good
             badPayload.payload = "{not json"
             let cases: [(Annotation, StoreError.Code)] = [
@@ -202,7 +202,7 @@ struct StoreBehaviourTests {
             let batch = (0..<5000).map { i in
                 Annotation(feature: .faces, start: Double(i) * 0.5, end: Double(i) * 0.5 + 0.25, label: "face \(i) ✓",
                            score: i.isMultiple(of: 3) ? nil : Double(i) / 5000,
-                           box: i.isMultiple(of: 2) ? Box(x: 0.125, y: 0.25, width: 0.5, height: 0.0625) : nil,
+                           box: i.isMultiple(of: 2) ? BoundingBox(x: 0.125, y: 0.25, width: 0.5, height: 0.0625) : nil,
                            payload: i.isMultiple(of: 5) ? nil : "{\"track\": \(i), \"tags\": [\"a\", \"b\"]}", model: Fixture.v1)
             }
             for chunk in stride(from: 0, to: batch.count, by: 1000) {
