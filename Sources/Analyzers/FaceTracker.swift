@@ -75,4 +75,12 @@ public struct FaceTracker: Sendable {
             .enumerated()
             .map { index, track in FaceTrack(id: index, samples: track.samples) }
     }
+
+    /// The tracks of per-frame faces in time order, with the default thresholds: what a whole-file run
+    /// and the stitching of a file's chunks both compute.
+    public static func tracks(of samples: [(time: MediaTime, faces: [Face])]) -> [FaceTrack] {
+        var tracker = FaceTracker()
+        for (time, faces) in samples { tracker.update(time: time, faces: faces) }
+        return tracker.tracks()
+    }
 }

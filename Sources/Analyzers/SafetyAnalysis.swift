@@ -116,4 +116,11 @@ public struct SafetyAnalysis: Sendable {
         }
         return .safe
     }
+
+    /// Segments and rating of per-frame detections in time order: what a whole-file run and the
+    /// stitching of a file's chunks both compute.
+    public static func summary(of samples: [(time: MediaTime, detections: [NudeNet.Detection])]) -> (segments: [SafetySegment], rating: SafetyRating) {
+        let segments = Self.segments(samples.map { ($0.time.seconds, $0.detections) })
+        return (segments, rating(segments))
+    }
 }

@@ -109,6 +109,14 @@ public struct TextTracker: Sendable {
         (closed + open.map(\.item)).sorted { ($0.start, $0.box.y, $0.box.x) < ($1.start, $1.box.y, $1.box.x) }
     }
 
+    /// The items of per-frame lines in time order, sampled `samplesPerSecond`: what a whole-file run and
+    /// the stitching of a file's chunks both compute.
+    public static func items(of samples: [(time: MediaTime, lines: [TextLine])], samplesPerSecond: Double) -> [TextItem] {
+        var tracker = TextTracker(samplesPerSecond: samplesPerSecond)
+        for (time, lines) in samples { tracker.update(time: time.seconds, lines: lines) }
+        return tracker.items()
+    }
+
     /// Case-folded, without spaces: "Hello World" and "HELLOWORLD" are the same text.
     static func normalized(_ text: String) -> String {
         String(text.lowercased().filter { !$0.isWhitespace })

@@ -130,22 +130,17 @@ public struct VideoAnalysis: Sendable {
         result.shots = shotDetector?.finish()
         if self.faces != nil {
             faceFrames.sort { $0.time < $1.time }
-            var tracker = FaceTracker()
-            for (time, found) in faceFrames { tracker.update(time: time, faces: found) }
-            result.faceTracks = tracker.tracks()
+            result.faceTracks = FaceTracker.tracks(of: faceFrames)
             result.faceSamples = faceFrames
         }
         if let textOutput {
             textFrames.sort { $0.time < $1.time }
-            var tracker = TextTracker(samplesPerSecond: textOutput.rate)
-            for (time, lines) in textFrames { tracker.update(time: time.seconds, lines: lines) }
-            result.text = tracker.items()
+            result.text = TextTracker.items(of: textFrames, samplesPerSecond: textOutput.rate)
             result.textSamples = textFrames
         }
         if self.safety != nil {
             safetyFrames.sort { $0.time < $1.time }
-            let segments = SafetyAnalysis.segments(safetyFrames.map { ($0.time.seconds, $0.detections) })
-            result.safety = (segments, SafetyAnalysis.rating(segments))
+            result.safety = SafetyAnalysis.summary(of: safetyFrames)
             result.safetySamples = safetyFrames
         }
         return result

@@ -51,18 +51,13 @@ public struct Stitcher: Sendable {
             result.shots = shots(chunks: chunks, transitions: transitions)
         }
         if let samples = try gather(chunks, \.faces, "faces") {
-            var tracker = FaceTracker()
-            for sample in samples.joined() { tracker.update(time: sample.time, faces: sample.faces) }
-            result.faceTracks = tracker.tracks()
+            result.faceTracks = FaceTracker.tracks(of: samples.joined().map { (time: $0.time, faces: $0.faces) })
         }
         if let samples = try gather(chunks, \.text, "text") {
-            var tracker = TextTracker(samplesPerSecond: textSamplesPerSecond)
-            for sample in samples.joined() { tracker.update(time: sample.time.seconds, lines: sample.lines) }
-            result.text = tracker.items()
+            result.text = TextTracker.items(of: samples.joined().map { (time: $0.time, lines: $0.lines) }, samplesPerSecond: textSamplesPerSecond)
         }
         if let samples = try gather(chunks, \.safety, "safety") {
-            let segments = SafetyAnalysis.segments(samples.joined().map { ($0.time.seconds, $0.detections) })
-            result.safety = (segments, SafetyAnalysis.rating(segments))
+            result.safety = SafetyAnalysis.summary(of: samples.joined().map { (time: $0.time, detections: $0.detections) })
         }
         if let speech = try gather(chunks, \.speech, "speech") {
             result.speech = joinSpeech(speech, borders: chunks.dropFirst().map(\.start.seconds))
