@@ -1,24 +1,12 @@
+import PlayheadCore
 import Serving
 import Testing
-
-/// SplitMix64: a seeded generator so router runs are reproducible.
-struct SeededGenerator: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
 
 @Suite struct RouterTests {
     typealias Candidate = Router.Candidate
 
     func picks(_ candidates: [Candidate], trials: Int = 2000, seed: UInt64 = 1) -> [Int: Int] {
-        var generator = SeededGenerator(seed: seed)
+        var generator = SplitMix64(seed: seed)
         var counts: [Int: Int] = [:]
         for _ in 0..<trials {
             if let id = Router().pick(candidates, using: &generator) { counts[id, default: 0] += 1 }
@@ -27,7 +15,7 @@ struct SeededGenerator: RandomNumberGenerator {
     }
 
     @Test func noCandidateOrNoneOpenIsNil() {
-        var generator = SeededGenerator(seed: 7)
+        var generator = SplitMix64(seed: 7)
         #expect(Router().pick([], using: &generator) == nil)
         let closed = [Candidate(id: 0, outstanding: 0, canAccept: false), Candidate(id: 1, outstanding: 0, canAccept: false)]
         #expect(Router().pick(closed, using: &generator) == nil)
