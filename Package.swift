@@ -28,6 +28,7 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
         .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-websocket.git", from: "2.8.1"),
     ],
     targets: [
         .systemLibrary(
@@ -57,7 +58,7 @@ let package = Package(
         ),
         .target(
             name: "Jobs",
-            dependencies: ["PlayheadCore", "MediaIO", "Analyzers"],
+            dependencies: ["PlayheadCore", "MediaIO", "Inference", "Analyzers", "Serving", "Store", .product(name: "Logging", package: "swift-log")],
             linkerSettings: openVINORuntimeRPath
         ),
         .target(
@@ -82,8 +83,9 @@ let package = Package(
         .target(
             name: "PlayheadServer",
             dependencies: [
-                "PlayheadCore", "MediaIO", "Inference", "Analyzers", "Serving",
+                "PlayheadCore", "MediaIO", "Inference", "Analyzers", "Serving", "Store", "Jobs", "Sessions",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -94,8 +96,17 @@ let package = Package(
             ],
             linkerSettings: openVINORuntimeRPath
         ),
-        // Pure scheduling of interactive playback sessions (issue 7): no I/O, driven by events and an injected clock.
-        .target(name: "Sessions", dependencies: ["PlayheadCore"]),
+        // Interactive playback sessions: the pure deadline scheduler (no I/O, injected clock) and the runtime that
+        // drives it with per-session decoders and deployments.
+        .target(
+            name: "Sessions",
+            dependencies: [
+                "PlayheadCore", "MediaIO", "Inference", "Analyzers", "Serving", "Store",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+            ],
+            linkerSettings: openVINORuntimeRPath
+        ),
         .executableTarget(
             name: "playhead",
             dependencies: [
@@ -122,7 +133,7 @@ let package = Package(
             ],
             linkerSettings: openVINORuntimeRPath
         ),
-        .testTarget(name: "SessionsTests", dependencies: ["Sessions"]),
+        .testTarget(name: "SessionsTests", dependencies: ["Sessions", "TestSupport"], linkerSettings: openVINORuntimeRPath),
         .testTarget(
             name: "StoreTests",
             dependencies: [
@@ -132,7 +143,7 @@ let package = Package(
             ]
         ),
         .testTarget(name: "PlayheadCLITests", dependencies: ["PlayheadCore", "TestSupport"]),
-        .testTarget(name: "JobsTests", dependencies: ["Jobs", "Analyzers", "MediaIO", "Inference", "PlayheadCore", "TestSupport"], linkerSettings: openVINORuntimeRPath),
+        .testTarget(name: "JobsTests", dependencies: ["Jobs", "Store", "Analyzers", "MediaIO", "Inference", "PlayheadCore", "TestSupport"], linkerSettings: openVINORuntimeRPath),
         .testTarget(name: "AnalyzersTests", dependencies: ["Analyzers", "MediaIO", "Inference", "PlayheadCore", "TestSupport"], linkerSettings: openVINORuntimeRPath),
     ],
     swiftLanguageModes: [.v6]
