@@ -41,11 +41,8 @@ public struct Annotation: Sendable, Hashable, Codable {
             throw StoreError(.invalidInput, "annotation '\(label)' at \(start) s has score \(score); scores must be finite")
         }
         try box?.validate()
-        if let payload {
-            guard let data = payload.data(using: .utf8),
-                  (try? JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed])) != nil else {
-                throw StoreError(.invalidInput, "annotation '\(label)' at \(start) s has a payload that is not JSON")
-            }
+        if let payload, !Check.isJSON(payload) {
+            throw StoreError(.invalidInput, "annotation '\(label)' at \(start) s has a payload that is not JSON")
         }
     }
 }

@@ -14,8 +14,11 @@ public struct Job: Sendable, Hashable, Codable, Identifiable {
     public var createdAt: Date
     public var updatedAt: Date
     public var error: String?
+    /// How to compute the features (JSON written by the job's creator, read by workers).
+    public var parameters: String?
 
-    public init(id: UUID, media: MediaID, features: [Feature], state: State, createdAt: Date, updatedAt: Date, error: String?) {
+    public init(id: UUID, media: MediaID, features: [Feature], state: State, createdAt: Date, updatedAt: Date, error: String?,
+                parameters: String? = nil) {
         self.id = id
         self.media = media
         self.features = features
@@ -23,6 +26,7 @@ public struct Job: Sendable, Hashable, Codable, Identifiable {
         self.createdAt = createdAt
         self.updatedAt = updatedAt
         self.error = error
+        self.parameters = parameters
     }
 }
 
@@ -45,9 +49,14 @@ public struct JobTask: Sendable, Hashable, Codable, Identifiable {
     public var error: String?
     public var cpuSeconds: Double
     public var wallSeconds: Double
+    /// What the worker computed (JSON), set when the task succeeds.
+    public var output: String?
+    /// Partial output saved with the lease renewals, from which a re-leased task resumes.
+    public var checkpoint: String?
 
     public init(id: UUID, job: UUID, chunk: TimeRange, state: State, leaseOwner: String?, leaseExpiresAt: Date?,
-                attempts: Int, framesDone: Int, error: String?, cpuSeconds: Double, wallSeconds: Double) {
+                attempts: Int, framesDone: Int, error: String?, cpuSeconds: Double, wallSeconds: Double,
+                output: String? = nil, checkpoint: String? = nil) {
         self.id = id
         self.job = job
         self.chunk = chunk
@@ -59,5 +68,7 @@ public struct JobTask: Sendable, Hashable, Codable, Identifiable {
         self.error = error
         self.cpuSeconds = cpuSeconds
         self.wallSeconds = wallSeconds
+        self.output = output
+        self.checkpoint = checkpoint
     }
 }

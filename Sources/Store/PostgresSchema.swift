@@ -96,5 +96,12 @@ enum PostgresSchema {
             "CREATE INDEX tasks_by_job ON tasks (job_id, chunk_start)",
             "CREATE INDEX tasks_leasable ON tasks (state, created_at)",
         ]),
+        Migration(version: 2, name: "job parameters, task output and checkpoint", statements: [
+            "ALTER TABLE jobs ADD COLUMN parameters TEXT",
+            "ALTER TABLE tasks ADD COLUMN output TEXT",
+            "ALTER TABLE tasks ADD COLUMN checkpoint TEXT",
+            "DROP INDEX results_by_model",
+            "CREATE INDEX results_by_model ON results (media_id, feature, model, params_hash, range_start)",
+        ]),
     ]
 }

@@ -5,17 +5,18 @@ import PostgresNIO
 
 // Lease times come from the server's clock (`now()`), so workers on machines with skewed clocks agree.
 extension PostgresStore {
-    public func createJob(media: MediaID, features: [Feature], chunks: [TimeRange]) async throws(StoreError) -> Job {
+    public func createJob(media: MediaID, features: [Feature], chunks: [TimeRange], parameters: String?) async throws(StoreError) -> Job {
         try Check.features(features)
         try Check.chunks(chunks)
+        try Check.json(parameters, "job parameters")
         let id = UUID()
         let joined = features.map(\.rawValue).joined(separator: ",")
         return try await perform { client, logger in
             try await client.withTransaction(logger: logger) { connection in
                 try await Self.requireMedia(connection, media, logger: logger)
                 let rows = try await connection.query("""
-                    INSERT INTO jobs (id, media_id, features, state, created_at, updated_at)
-                    VALUES (\(id), \(media.hex), \(joined), 'queued', now(), now())
+                    INSERT INTO jobs (id, media_id, features, state, created_at, updated_at, parameters)
+                    VALUES (\(id), \(media.hex), \(joined), 'queued', now(), now(), \(parameters))
                     RETURNING created_at
                     """, logger: logger)
                 var created = Date()
@@ -25,7 +26,8 @@ extension PostgresStore {
                     SELECT gen_random_uuid(), \(id), s, e, 'queued', now(), now()
                     FROM UNNEST(\(chunks.map(\.start))::float8[], \(chunks.map(\.end))::float8[]) AS u(s, e)
                     """, logger: logger)
-                return Job(id: id, media: media, features: features, state: .queued, createdAt: created, updatedAt: created, error: nil)
+                return Job(id: id, media: media, features: features, state: .queued, createdAt: created, updatedAt: created, error: nil,
+                           parameters: parameters)
             }
         }
     }
@@ -33,14 +35,15 @@ extension PostgresStore {
     public func job(_ id: UUID) async throws(StoreError) -> Job? {
         try await perform { client, logger in
             let rows = try await client.query("""
-                SELECT media_id, features, state, created_at, updated_at, error FROM jobs WHERE id = \(id)
+                SELECT media_id, features, state, created_at, updated_at, error, parameters FROM jobs WHERE id = \(id)
                 """, logger: logger)
-            for try await (mediaHex, features, stateText, created, updated, error) in rows.decode((String, String, String, Date, Date, String?).self) {
+            for try await (mediaHex, features, stateText, created, updated, error, parameters)
+                in rows.decode((String, String, String, Date, Date, String?, String?).self) {
                 guard let media = MediaID(hex: mediaHex), let state = Job.State(rawValue: stateText) else {
                     throw StoreError(.storageFailed, "job \(id) has a malformed row")
                 }
                 return Job(id: id, media: media, features: features.split(separator: ",").map { Feature(String($0)) },
-                           state: state, createdAt: created, updatedAt: updated, error: error)
+                           state: state, createdAt: created, updatedAt: updated, error: error, parameters: parameters)
             }
             return nil
         }
@@ -90,13 +93,14 @@ extension PostgresStore {
     }
 
     @discardableResult
-    public func renewLease(task: UUID, owner: String, leaseDuration: Duration, framesDone: Int) async throws(StoreError) -> JobTask {
+    public func renewLease(task: UUID, owner: String, leaseDuration: Duration, framesDone: Int, checkpoint: String?) async throws(StoreError) -> JobTask {
         try Check.lease(owner: owner, duration: leaseDuration)
+        try Check.json(checkpoint, "checkpoint")
         return try await perform { client, logger in
             try await client.withConnection { connection in
                 let renewed = try await Self.tasks(connection.query("""
                     UPDATE tasks SET lease_expires_at = now() + make_interval(secs => \(leaseDuration.seconds)),
-                        frames_done = \(framesDone), updated_at = now()
+                        frames_done = \(framesDone), checkpoint = coalesce(\(checkpoint), checkpoint), updated_at = now()
                     WHERE id = \(task) AND state = 'leased' AND lease_owner = \(owner)
                     RETURNING \(unescaped: Self.taskColumns)
                     """, logger: logger))
@@ -106,13 +110,15 @@ extension PostgresStore {
         }
     }
 
-    public func completeTask(task: UUID, owner: String, cpuSeconds: Double, wallSeconds: Double) async throws(StoreError) {
+    public func completeTask(task: UUID, owner: String, cpuSeconds: Double, wallSeconds: Double, output: String?) async throws(StoreError) {
         try Check.cost(cpu: cpuSeconds, wall: wallSeconds)
+        try Check.json(output, "task output")
         try await perform { client, logger in
             try await client.withConnection { connection in
                 let rows = try await connection.query("""
                     UPDATE tasks SET state = 'succeeded', lease_owner = NULL, lease_expires_at = NULL, error = NULL,
-                        cpu_seconds = cpu_seconds + \(cpuSeconds), wall_seconds = wall_seconds + \(wallSeconds), updated_at = now()
+                        cpu_seconds = cpu_seconds + \(cpuSeconds), wall_seconds = wall_seconds + \(wallSeconds),
+                        output = \(output), checkpoint = NULL, updated_at = now()
                     WHERE id = \(task) AND state = 'leased' AND lease_owner = \(owner)
                     RETURNING id
                     """, logger: logger)
@@ -142,12 +148,12 @@ extension PostgresStore {
 
     static func tasks(_ rows: PostgresRowSequence) async throws -> [JobTask] {
         var tasks: [JobTask] = []
-        let decoded = rows.decode((UUID, UUID, Double, Double, String, String?, Date?, Int, Int, String?, Double, Double).self)
-        for try await (id, job, start, end, state, owner, expires, attempts, frames, error, cpu, wall) in decoded {
+        let decoded = rows.decode((UUID, UUID, Double, Double, String, String?, Date?, Int, Int, String?, Double, Double, String?, String?).self)
+        for try await (id, job, start, end, state, owner, expires, attempts, frames, error, cpu, wall, output, checkpoint) in decoded {
             guard let state = JobTask.State(rawValue: state) else { throw StoreError(.storageFailed, "task \(id) has state '\(state)'") }
             tasks.append(JobTask(id: id, job: job, chunk: try TimeRange(start: start, end: end), state: state, leaseOwner: owner,
                                  leaseExpiresAt: expires, attempts: attempts, framesDone: frames, error: error,
-                                 cpuSeconds: cpu, wallSeconds: wall))
+                                 cpuSeconds: cpu, wallSeconds: wall, output: output, checkpoint: checkpoint))
         }
         return tasks
     }

@@ -101,7 +101,7 @@ public final class PostgresStore: Store {
                 // Deleting a result cascades to its annotations; the whole swap is one transaction.
                 try await connection.query("""
                     DELETE FROM results WHERE media_id = \(key.media.hex) AND feature = \(key.feature.rawValue)
-                        AND model = \(key.model.description)
+                        AND model = \(key.model.description) AND params_hash = \(key.parametersHash)
                         AND ((range_start < \(key.range.end) AND range_end > \(key.range.start))
                              OR (range_start = \(key.range.start) AND range_end = \(key.range.end)))
                     """, logger: logger)

@@ -82,6 +82,15 @@ enum SQLiteSchema {
                 try db.execute(sql: "INSERT INTO features (name) VALUES (?)", arguments: [feature.rawValue])
             }
         }
+        migrator.registerMigration("v2: job parameters, task output and checkpoint") { db in
+            try db.execute(sql: """
+                ALTER TABLE jobs ADD COLUMN parameters TEXT;
+                ALTER TABLE tasks ADD COLUMN output TEXT;
+                ALTER TABLE tasks ADD COLUMN checkpoint TEXT;
+                DROP INDEX results_by_model;
+                CREATE INDEX results_by_model ON results(media_id, feature, model, params_hash, range_start);
+                """)
+        }
         return migrator
     }
 }

@@ -3,17 +3,19 @@ import GRDB
 import PlayheadCore
 
 extension SQLiteStore {
-    public func createJob(media: MediaID, features: [Feature], chunks: [TimeRange]) async throws(StoreError) -> Job {
+    public func createJob(media: MediaID, features: [Feature], chunks: [TimeRange], parameters: String?) async throws(StoreError) -> Job {
         try Check.features(features)
         try Check.chunks(chunks)
+        try Check.json(parameters, "job parameters")
         let now = Date()
-        let job = Job(id: UUID(), media: media, features: features, state: .queued, createdAt: now, updatedAt: now, error: nil)
+        let job = Job(id: UUID(), media: media, features: features, state: .queued, createdAt: now, updatedAt: now, error: nil,
+                      parameters: parameters)
         try await write { db in
             try Self.requireMedia(db, media)
             try db.execute(sql: """
-                INSERT INTO jobs (id, media_id, features, state, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)
+                INSERT INTO jobs (id, media_id, features, state, created_at, updated_at, parameters) VALUES (?, ?, ?, ?, ?, ?, ?)
                 """, arguments: [job.id.uuidString, media.hex, features.map(\.rawValue).joined(separator: ","),
-                                 job.state.rawValue, now.timeIntervalSince1970, now.timeIntervalSince1970])
+                                 job.state.rawValue, now.timeIntervalSince1970, now.timeIntervalSince1970, parameters])
             let insert = try db.cachedStatement(sql: """
                 INSERT INTO tasks (id, job_id, chunk_start, chunk_end, state, created_at, updated_at)
                 VALUES (?, ?, ?, ?, 'queued', ?, ?)
@@ -29,14 +31,14 @@ extension SQLiteStore {
     public func job(_ id: UUID) async throws(StoreError) -> Job? {
         try await read { db in
             guard let row = try Row.fetchOne(db, sql: """
-                SELECT media_id, features, state, created_at, updated_at, error FROM jobs WHERE id = ?
+                SELECT media_id, features, state, created_at, updated_at, error, parameters FROM jobs WHERE id = ?
                 """, arguments: [id.uuidString]) else { return nil }
             guard let media = MediaID(hex: row[0]), let state = Job.State(rawValue: row[2]) else {
                 throw StoreError(.storageFailed, "job \(id) has a malformed row")
             }
             let features = (row[1] as String).split(separator: ",").map { Feature(String($0)) }
             return Job(id: id, media: media, features: features, state: state, createdAt: Date(timeIntervalSince1970: row[3]),
-                       updatedAt: Date(timeIntervalSince1970: row[4]), error: row[5])
+                       updatedAt: Date(timeIntervalSince1970: row[4]), error: row[5], parameters: row[6])
         }
     }
 
@@ -78,29 +80,31 @@ extension SQLiteStore {
     }
 
     @discardableResult
-    public func renewLease(task: UUID, owner: String, leaseDuration: Duration, framesDone: Int) async throws(StoreError) -> JobTask {
+    public func renewLease(task: UUID, owner: String, leaseDuration: Duration, framesDone: Int, checkpoint: String?) async throws(StoreError) -> JobTask {
         try Check.lease(owner: owner, duration: leaseDuration)
+        try Check.json(checkpoint, "checkpoint")
         let now = Date().timeIntervalSince1970
         return try await exclusive { db in
             guard let row = try Row.fetchOne(db, sql: """
-                UPDATE tasks SET lease_expires_at = ?, frames_done = ?, updated_at = ?
+                UPDATE tasks SET lease_expires_at = ?, frames_done = ?, checkpoint = coalesce(?, checkpoint), updated_at = ?
                 WHERE id = ? AND state = 'leased' AND lease_owner = ?
                 RETURNING \(Self.taskColumns)
-                """, arguments: [now + leaseDuration.seconds, framesDone, now, task.uuidString, owner]) else {
+                """, arguments: [now + leaseDuration.seconds, framesDone, checkpoint, now, task.uuidString, owner]) else {
                 throw try Self.leaseLost(db, task: task, owner: owner)
             }
             return try Self.task(row)
         }
     }
 
-    public func completeTask(task: UUID, owner: String, cpuSeconds: Double, wallSeconds: Double) async throws(StoreError) {
+    public func completeTask(task: UUID, owner: String, cpuSeconds: Double, wallSeconds: Double, output: String?) async throws(StoreError) {
         try Check.cost(cpu: cpuSeconds, wall: wallSeconds)
+        try Check.json(output, "task output")
         try await exclusive { db in
             try db.execute(sql: """
                 UPDATE tasks SET state = 'succeeded', lease_owner = NULL, lease_expires_at = NULL, error = NULL,
-                    cpu_seconds = cpu_seconds + ?, wall_seconds = wall_seconds + ?, updated_at = ?
+                    cpu_seconds = cpu_seconds + ?, wall_seconds = wall_seconds + ?, output = ?, checkpoint = NULL, updated_at = ?
                 WHERE id = ? AND state = 'leased' AND lease_owner = ?
-                """, arguments: [cpuSeconds, wallSeconds, Date().timeIntervalSince1970, task.uuidString, owner])
+                """, arguments: [cpuSeconds, wallSeconds, output, Date().timeIntervalSince1970, task.uuidString, owner])
             guard db.changesCount == 1 else { throw try Self.leaseLost(db, task: task, owner: owner) }
         }
     }
@@ -118,7 +122,8 @@ extension SQLiteStore {
     }
 
     static let taskColumns = """
-        id, job_id, chunk_start, chunk_end, state, lease_owner, lease_expires_at, attempts, frames_done, error, cpu_seconds, wall_seconds
+        id, job_id, chunk_start, chunk_end, state, lease_owner, lease_expires_at, attempts, frames_done, error, cpu_seconds, wall_seconds,
+        output, checkpoint
         """
 
     static func task(_ row: Row) throws -> JobTask {
@@ -128,7 +133,7 @@ extension SQLiteStore {
         let expires: Double? = row[6]
         return JobTask(id: id, job: job, chunk: try TimeRange(start: row[2], end: row[3]), state: state, leaseOwner: row[5],
                        leaseExpiresAt: expires.map(Date.init(timeIntervalSince1970:)), attempts: row[7], framesDone: row[8],
-                       error: row[9], cpuSeconds: row[10], wallSeconds: row[11])
+                       error: row[9], cpuSeconds: row[10], wallSeconds: row[11], output: row[12], checkpoint: row[13])
     }
 
     /// Why an update guarded by the lease matched nothing: the task is gone, or someone else holds it.

@@ -84,9 +84,9 @@ public final class SQLiteStore: Store {
             try Self.requireMedia(db, key.media)
             // Deleting a result cascades to its annotations; the whole swap is one transaction.
             try db.execute(sql: """
-                DELETE FROM results WHERE media_id = ? AND feature = ? AND model = ?
+                DELETE FROM results WHERE media_id = ? AND feature = ? AND model = ? AND params_hash = ?
                     AND ((range_start < ? AND range_end > ?) OR (range_start = ? AND range_end = ?))
-                """, arguments: [key.media.hex, key.feature.rawValue, key.model.description,
+                """, arguments: [key.media.hex, key.feature.rawValue, key.model.description, key.parametersHash,
                                  key.range.end, key.range.start, key.range.start, key.range.end])
             try db.execute(sql: """
                 INSERT INTO results (media_id, feature, model, params_hash, range_start, range_end, annotation_count, recorded_at)

@@ -23,9 +23,10 @@ public protocol Store: Sendable {
     func lookup(_ key: ResultKey) async throws(StoreError) -> ResultRecord?
     /// Stores a computed result and its annotations in one transaction.
     ///
-    /// Earlier results of the same media, feature and model version whose ranges overlap `key.range` are
-    /// deleted with their annotations in the same transaction, so a reader sees either the old set or the
-    /// new one, never a mix. Results of other model versions are kept. Every annotation must carry the key's
+    /// Earlier results of the same media, feature, model version and parameters whose ranges overlap
+    /// `key.range` are deleted with their annotations in the same transaction, so a reader sees either the
+    /// old set or the new one, never a mix. Results of other model versions or other parameters (a 10 fps
+    /// interactive pass beside a 5 fps batch one) are kept. Every annotation must carry the key's
     /// feature and model. The media must be in the catalog.
     @discardableResult
     func record(_ key: ResultKey, annotations: [Annotation]) async throws(StoreError) -> ResultRecord
@@ -43,8 +44,9 @@ public protocol Store: Sendable {
 
     // MARK: Jobs and tasks
 
-    /// Creates a queued job with one queued task per chunk.
-    func createJob(media: MediaID, features: [Feature], chunks: [TimeRange]) async throws(StoreError) -> Job
+    /// Creates a queued job with one queued task per chunk; `parameters` (JSON, opaque to the store) tells
+    /// workers how to compute the features.
+    func createJob(media: MediaID, features: [Feature], chunks: [TimeRange], parameters: String?) async throws(StoreError) -> Job
     func job(_ id: UUID) async throws(StoreError) -> Job?
     /// The job's tasks ordered by chunk start.
     func tasks(ofJob id: UUID) async throws(StoreError) -> [JobTask]
@@ -53,16 +55,34 @@ public protocol Store: Sendable {
     /// Leases the oldest queued task, or a leased one whose lease expired (its worker died), to `owner`.
     /// Two workers never hold the same task. Nil when there is nothing to do.
     func leaseNextTask(owner: String, leaseDuration: Duration) async throws(StoreError) -> JobTask?
-    /// Extends the lease and saves the checkpoint; `conflict` when `owner` no longer holds it.
+    /// Extends the lease and saves the checkpoint (`checkpoint` nil keeps the saved one); `conflict` when
+    /// `owner` no longer holds it. A task leased again after its worker died starts from the checkpoint.
     @discardableResult
-    func renewLease(task: UUID, owner: String, leaseDuration: Duration, framesDone: Int) async throws(StoreError) -> JobTask
-    /// Marks the task succeeded with its cost; `conflict` when `owner` no longer holds it.
-    func completeTask(task: UUID, owner: String, cpuSeconds: Double, wallSeconds: Double) async throws(StoreError)
+    func renewLease(task: UUID, owner: String, leaseDuration: Duration, framesDone: Int, checkpoint: String?) async throws(StoreError) -> JobTask
+    /// Marks the task succeeded with its cost and output (JSON, opaque to the store); `conflict` when
+    /// `owner` no longer holds it, so a worker that lost its lease cannot overwrite the new holder's output.
+    func completeTask(task: UUID, owner: String, cpuSeconds: Double, wallSeconds: Double, output: String?) async throws(StoreError)
     /// Releases the task with an error: queued again while `attempts < maxAttempts`, else failed.
     func failTask(task: UUID, owner: String, error: String, maxAttempts: Int) async throws(StoreError)
 }
 
 extension Store {
+    /// A job without parameters.
+    public func createJob(media: MediaID, features: [Feature], chunks: [TimeRange]) async throws(StoreError) -> Job {
+        try await createJob(media: media, features: features, chunks: chunks, parameters: nil)
+    }
+
+    /// Extends the lease and saves the frames done, keeping the saved checkpoint.
+    @discardableResult
+    public func renewLease(task: UUID, owner: String, leaseDuration: Duration, framesDone: Int) async throws(StoreError) -> JobTask {
+        try await renewLease(task: task, owner: owner, leaseDuration: leaseDuration, framesDone: framesDone, checkpoint: nil)
+    }
+
+    /// Marks the task succeeded with its cost and no output.
+    public func completeTask(task: UUID, owner: String, cpuSeconds: Double, wallSeconds: Double) async throws(StoreError) {
+        try await completeTask(task: task, owner: owner, cpuSeconds: cpuSeconds, wallSeconds: wallSeconds, output: nil)
+    }
+
     /// Annotations of every model version overlapping `window`.
     public func annotations(media: MediaID, feature: Feature, window: TimeRange) async throws(StoreError) -> [Annotation] {
         try await annotations(media: media, feature: feature, window: window, model: nil)

@@ -46,6 +46,17 @@ enum Check {
         }
     }
 
+    /// Refuses text that is not JSON (object, array or scalar); nil passes.
+    static func json(_ text: String?, _ what: String) throws(StoreError) {
+        guard let text, !isJSON(text) else { return }
+        throw StoreError(.invalidInput, "\(what) is not JSON: \(text.prefix(80))")
+    }
+
+    static func isJSON(_ text: String) -> Bool {
+        guard let data = text.data(using: .utf8) else { return false }
+        return (try? JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed])) != nil
+    }
+
     /// The longest annotation in a batch; the window query's lower bound on `start` depends on it.
     static func longest(_ annotations: some Sequence<Annotation>) -> Double {
         annotations.reduce(0) { max($0, $1.end - $1.start) }

@@ -59,7 +59,7 @@ struct StoreBehaviourTests {
     }
 
     @Test(arguments: Backend.allCases)
-    func rerunReplacesOverlappingResultsOfItsVersionOnly(_ backend: Backend) async throws {
+    func rerunReplacesOverlappingResultsOfItsVersionAndParametersOnly(_ backend: Backend) async throws {
         try await backend.withStore { store in
             try await Fixture.catalog(store)
             let first = try Fixture.key(range: (0, 60)), second = try Fixture.key(range: (60, 120))
@@ -70,13 +70,22 @@ struct StoreBehaviourTests {
             #expect(try await store.annotations(media: Fixture.media, feature: .faces, window: window, model: Fixture.v1).map(\.label) == ["chunk1", "chunk2"],
                     "adjacent chunks both stay")
 
-            let rerun = try Fixture.key(hash: "p2", range: (0, 60))
+            let rerun = try Fixture.key(range: (0, 60))
             try await store.record(rerun, annotations: [Fixture.face(20, 21, "rerun")])
-            #expect(try await store.lookup(first) == nil, "the earlier result of the same version was replaced")
+            #expect(try await store.lookup(first)?.annotationCount == 1)
+            #expect(try await store.annotations(for: first).map(\.label) == ["rerun"], "the earlier result of the same key was replaced")
             #expect(try await store.annotations(media: Fixture.media, feature: .faces, window: window, model: Fixture.v1).map(\.label) == ["rerun", "chunk2"])
             #expect(try await store.annotations(media: Fixture.media, feature: .faces, window: window, model: Fixture.v2).map(\.label) == ["v2"],
                     "another model version is kept")
-            #expect(try await store.annotations(media: Fixture.media, feature: .faces, window: window).count == 3)
+
+            // Per-frame results of an interactive pass (other parameters, instants) sit beside the batch ranges.
+            let frame = try Fixture.key(hash: "frame-v1", range: (30, 30))
+            try await store.record(frame, annotations: [Fixture.face(30, 30, "frame")])
+            try await store.record(try Fixture.key(hash: "frame-v1", range: (31, 31)), annotations: [])
+            #expect(try await store.lookup(try Fixture.key(hash: "frame-v1", range: (31, 31)))?.annotationCount == 0, "an empty frame is a hit")
+            #expect(try await store.lookup(rerun) != nil, "other parameters' results are kept")
+            #expect(try await store.lookup(second) != nil)
+            #expect(try await store.annotations(media: Fixture.media, feature: .faces, window: window).count == 4)
         }
     }
 
@@ -89,7 +98,7 @@ struct StoreBehaviourTests {
             func generation(_ n: Int) -> [Annotation] {
                 (0..<1000).map { i in Fixture.face(Double(i), Double(i) + 0.5, "gen\(n)") }
             }
-            try await store.record(try Fixture.key(hash: "gen0"), annotations: generation(0))
+            try await store.record(try Fixture.key(), annotations: generation(0))
             let replacements = 6
             let firstRead = Gate()
             let writerDone = Shared(false)
@@ -108,7 +117,7 @@ struct StoreBehaviourTests {
                 group.addTask {
                     try await firstRead.wait()
                     for n in 1...replacements {
-                        try await store.record(try Fixture.key(hash: "gen\(n)"), annotations: generation(n))
+                        try await store.record(try Fixture.key(), annotations: generation(n))
                         await Task.yield()
                     }
                     writerDone.update { $0 = true }
@@ -221,8 +230,12 @@ struct StoreBehaviourTests {
             try await Fixture.catalog(store)
             let chunks = try (0..<20).map { try TimeRange(start: Double($0) * 60, end: Double($0 + 1) * 60) }
             await expectStoreError(.unknownFeature) { _ = try await store.createJob(media: Fixture.media, features: ["smiles"], chunks: chunks) }
-            let job = try await store.createJob(media: Fixture.media, features: [.faces, .shots], chunks: chunks)
+            await expectStoreError(.invalidInput) {
+                _ = try await store.createJob(media: Fixture.media, features: [.faces], chunks: chunks, parameters: "{fps: 5")
+            }
+            let job = try await store.createJob(media: Fixture.media, features: [.faces, .shots], chunks: chunks, parameters: #"{"fps":5}"#)
             #expect(try await store.job(job.id)?.features == [.faces, .shots])
+            #expect(try await store.job(job.id)?.parameters == #"{"fps":5}"#)
             #expect(try await store.tasks(ofJob: job.id).map(\.chunk) == chunks)
 
             // Four workers drain the queue at once; every task is leased exactly once.
@@ -246,11 +259,18 @@ struct StoreBehaviourTests {
             let task = try #require(tasks.first)
             let owner = try #require(task.leaseOwner)
             await expectStoreError(.conflict) { try await store.completeTask(task: task.id, owner: "intruder", cpuSeconds: 1, wallSeconds: 1) }
-            let renewed = try await store.renewLease(task: task.id, owner: owner, leaseDuration: .seconds(120), framesDone: 750)
+            let renewed = try await store.renewLease(task: task.id, owner: owner, leaseDuration: .seconds(120), framesDone: 750,
+                                                     checkpoint: #"{"frames":750}"#)
             #expect(renewed.framesDone == 750 && renewed.leaseExpiresAt! > task.leaseExpiresAt!)
-            try await store.completeTask(task: task.id, owner: owner, cpuSeconds: 2.5, wallSeconds: 1.25)
+            #expect(try await store.renewLease(task: task.id, owner: owner, leaseDuration: .seconds(120), framesDone: 760).checkpoint == #"{"frames":750}"#,
+                    "a renewal without a checkpoint keeps the saved one")
+            await expectStoreError(.invalidInput) {
+                try await store.completeTask(task: task.id, owner: owner, cpuSeconds: 1, wallSeconds: 1, output: "not json")
+            }
+            try await store.completeTask(task: task.id, owner: owner, cpuSeconds: 2.5, wallSeconds: 1.25, output: #"{"faces":[]}"#)
             let done = try #require(try await store.tasks(ofJob: job.id).first { $0.id == task.id })
             #expect(done.state == .succeeded && done.cpuSeconds == 2.5 && done.wallSeconds == 1.25 && done.leaseOwner == nil)
+            #expect(done.output == #"{"faces":[]}"# && done.checkpoint == nil)
             await expectStoreError(.conflict) { try await store.renewLease(task: task.id, owner: owner, leaseDuration: .seconds(1), framesDone: 0) }
             await expectStoreError(.notFound) { try await store.completeTask(task: UUID(), owner: owner, cpuSeconds: 0, wallSeconds: 0) }
 
@@ -275,6 +295,7 @@ struct StoreBehaviourTests {
             let job = try await store.createJob(media: Fixture.media, features: [.faces], chunks: [try TimeRange(start: 0, end: 60)])
             let first = try #require(try await store.leaseNextTask(owner: "dead", leaseDuration: .milliseconds(1)))
             #expect(first.job == job.id)
+            try await store.renewLease(task: first.id, owner: "dead", leaseDuration: .milliseconds(1), framesDone: 40, checkpoint: #"{"frames":40}"#)
             // The only wait in the suite: a lease expires by the clock, so time has to pass.
             var taken: JobTask?
             for _ in 0..<200 where taken == nil {
@@ -283,6 +304,7 @@ struct StoreBehaviourTests {
             }
             let takeover = try #require(taken)
             #expect(takeover.id == first.id && takeover.leaseOwner == "alive" && takeover.attempts == 2)
+            #expect(takeover.checkpoint == #"{"frames":40}"# && takeover.framesDone == 40, "the new holder resumes from the checkpoint")
             await expectStoreError(.conflict) { try await store.completeTask(task: first.id, owner: "dead", cpuSeconds: 0, wallSeconds: 0) }
         }
     }
