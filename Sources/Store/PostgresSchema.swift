@@ -100,6 +100,7 @@ enum PostgresSchema {
             "ALTER TABLE jobs ADD COLUMN parameters TEXT",
             "ALTER TABLE tasks ADD COLUMN output TEXT",
             "ALTER TABLE tasks ADD COLUMN checkpoint TEXT",
+            "ALTER TABLE tasks ADD COLUMN available_at TIMESTAMPTZ",
             "DROP INDEX results_by_model",
             "CREATE INDEX results_by_model ON results (media_id, feature, model, params_hash, range_start)",
         ]),

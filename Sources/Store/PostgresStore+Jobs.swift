@@ -67,7 +67,7 @@ extension PostgresStore {
         }
     }
 
-    public func leaseNextTask(owner: String, leaseDuration: Duration) async throws(StoreError) -> JobTask? {
+    public func leaseNextTask(owner: String, leaseDuration: Duration, job: UUID?) async throws(StoreError) -> JobTask? {
         try Check.lease(owner: owner, duration: leaseDuration)
         return try await perform { client, logger in
             try await client.withTransaction(logger: logger) { connection in
@@ -77,8 +77,9 @@ extension PostgresStore {
                         lease_expires_at = now() + make_interval(secs => \(leaseDuration.seconds))
                     WHERE id = (
                         SELECT t.id FROM tasks t JOIN jobs j ON j.id = t.job_id
-                        WHERE j.state IN ('queued', 'running')
-                          AND (t.state = 'queued' OR (t.state = 'leased' AND t.lease_expires_at < now()))
+                        WHERE j.state IN ('queued', 'running') AND (\(job)::uuid IS NULL OR t.job_id = \(job))
+                          AND ((t.state = 'queued' AND coalesce(t.available_at, now()) <= now())
+                               OR (t.state = 'leased' AND t.lease_expires_at < now()))
                         ORDER BY t.created_at, t.chunk_start LIMIT 1
                         FOR UPDATE OF t SKIP LOCKED)
                     RETURNING \(unescaped: Self.taskColumns)
@@ -128,13 +129,15 @@ extension PostgresStore {
         }
     }
 
-    public func failTask(task: UUID, owner: String, error: String, maxAttempts: Int) async throws(StoreError) {
+    public func failTask(task: UUID, owner: String, error: String, maxAttempts: Int, retryAfter: Duration) async throws(StoreError) {
         try Check.maxAttempts(maxAttempts)
+        try Check.retryAfter(retryAfter)
         try await perform { client, logger in
             try await client.withConnection { connection in
                 let rows = try await connection.query("""
                     UPDATE tasks SET state = CASE WHEN attempts < \(maxAttempts) THEN 'queued' ELSE 'failed' END,
-                        lease_owner = NULL, lease_expires_at = NULL, error = \(error), updated_at = now()
+                        lease_owner = NULL, lease_expires_at = NULL, error = \(error), updated_at = now(),
+                        available_at = now() + make_interval(secs => \(retryAfter.seconds))
                     WHERE id = \(task) AND state = 'leased' AND lease_owner = \(owner)
                     RETURNING id
                     """, logger: logger)

@@ -57,7 +57,7 @@ extension SQLiteStore {
         }
     }
 
-    public func leaseNextTask(owner: String, leaseDuration: Duration) async throws(StoreError) -> JobTask? {
+    public func leaseNextTask(owner: String, leaseDuration: Duration, job: UUID?) async throws(StoreError) -> JobTask? {
         try Check.lease(owner: owner, duration: leaseDuration)
         let now = Date().timeIntervalSince1970
         return try await exclusive { db in
@@ -67,11 +67,11 @@ extension SQLiteStore {
                 UPDATE tasks SET state = 'leased', lease_owner = ?, lease_expires_at = ?, attempts = attempts + 1, updated_at = ?
                 WHERE id = (
                     SELECT t.id FROM tasks t JOIN jobs j ON j.id = t.job_id
-                    WHERE j.state IN ('queued', 'running')
-                      AND (t.state = 'queued' OR (t.state = 'leased' AND t.lease_expires_at < ?))
+                    WHERE j.state IN ('queued', 'running') AND (? IS NULL OR t.job_id = ?)
+                      AND ((t.state = 'queued' AND coalesce(t.available_at, 0) <= ?) OR (t.state = 'leased' AND t.lease_expires_at < ?))
                     ORDER BY t.created_at, t.chunk_start LIMIT 1)
                 RETURNING \(Self.taskColumns)
-                """, arguments: [owner, now + leaseDuration.seconds, now, now]) else { return nil }
+                """, arguments: [owner, now + leaseDuration.seconds, now, job?.uuidString, job?.uuidString, now, now]) else { return nil }
             let task = try Self.task(row)
             try db.execute(sql: "UPDATE jobs SET state = 'running', updated_at = ? WHERE id = ? AND state = 'queued'",
                            arguments: [now, task.job.uuidString])
@@ -109,14 +109,16 @@ extension SQLiteStore {
         }
     }
 
-    public func failTask(task: UUID, owner: String, error: String, maxAttempts: Int) async throws(StoreError) {
+    public func failTask(task: UUID, owner: String, error: String, maxAttempts: Int, retryAfter: Duration) async throws(StoreError) {
         try Check.maxAttempts(maxAttempts)
+        try Check.retryAfter(retryAfter)
+        let now = Date().timeIntervalSince1970
         try await exclusive { db in
             try db.execute(sql: """
                 UPDATE tasks SET state = CASE WHEN attempts < ? THEN 'queued' ELSE 'failed' END,
-                    lease_owner = NULL, lease_expires_at = NULL, error = ?, updated_at = ?
+                    lease_owner = NULL, lease_expires_at = NULL, error = ?, available_at = ?, updated_at = ?
                 WHERE id = ? AND state = 'leased' AND lease_owner = ?
-                """, arguments: [maxAttempts, error, Date().timeIntervalSince1970, task.uuidString, owner])
+                """, arguments: [maxAttempts, error, now + retryAfter.seconds, now, task.uuidString, owner])
             guard db.changesCount == 1 else { throw try Self.leaseLost(db, task: task, owner: owner) }
         }
     }

@@ -52,9 +52,10 @@ public protocol Store: Sendable {
     func tasks(ofJob id: UUID) async throws(StoreError) -> [JobTask]
     func setJobState(_ id: UUID, _ state: Job.State, error: String?) async throws(StoreError)
 
-    /// Leases the oldest queued task, or a leased one whose lease expired (its worker died), to `owner`.
-    /// Two workers never hold the same task. Nil when there is nothing to do.
-    func leaseNextTask(owner: String, leaseDuration: Duration) async throws(StoreError) -> JobTask?
+    /// Leases the oldest queued task whose retry time has come, or a leased one whose lease expired (its
+    /// worker died), to `owner`; of job `job` only when given. Two workers never hold the same task. Nil when
+    /// there is nothing to do.
+    func leaseNextTask(owner: String, leaseDuration: Duration, job: UUID?) async throws(StoreError) -> JobTask?
     /// Extends the lease and saves the checkpoint (`checkpoint` nil keeps the saved one); `conflict` when
     /// `owner` no longer holds it. A task leased again after its worker died starts from the checkpoint.
     @discardableResult
@@ -62,14 +63,25 @@ public protocol Store: Sendable {
     /// Marks the task succeeded with its cost and output (JSON, opaque to the store); `conflict` when
     /// `owner` no longer holds it, so a worker that lost its lease cannot overwrite the new holder's output.
     func completeTask(task: UUID, owner: String, cpuSeconds: Double, wallSeconds: Double, output: String?) async throws(StoreError)
-    /// Releases the task with an error: queued again while `attempts < maxAttempts`, else failed.
-    func failTask(task: UUID, owner: String, error: String, maxAttempts: Int) async throws(StoreError)
+    /// Releases the task with an error: queued again, leasable after `retryAfter`, while `attempts < maxAttempts`,
+    /// else failed.
+    func failTask(task: UUID, owner: String, error: String, maxAttempts: Int, retryAfter: Duration) async throws(StoreError)
 }
 
 extension Store {
     /// A job without parameters.
     public func createJob(media: MediaID, features: [Feature], chunks: [TimeRange]) async throws(StoreError) -> Job {
         try await createJob(media: media, features: features, chunks: chunks, parameters: nil)
+    }
+
+    /// Leases the next task of any job.
+    public func leaseNextTask(owner: String, leaseDuration: Duration) async throws(StoreError) -> JobTask? {
+        try await leaseNextTask(owner: owner, leaseDuration: leaseDuration, job: nil)
+    }
+
+    /// Releases the task with an error, leasable again at once while it has attempts left.
+    public func failTask(task: UUID, owner: String, error: String, maxAttempts: Int) async throws(StoreError) {
+        try await failTask(task: task, owner: owner, error: error, maxAttempts: maxAttempts, retryAfter: .zero)
     }
 
     /// Extends the lease and saves the frames done, keeping the saved checkpoint.

@@ -40,6 +40,10 @@ enum Check {
         guard value >= 1 else { throw StoreError(.invalidInput, "maxAttempts \(value) must be at least 1") }
     }
 
+    static func retryAfter(_ delay: Duration) throws(StoreError) {
+        guard delay >= .zero else { throw StoreError(.invalidInput, "retry delay \(delay) must not be negative") }
+    }
+
     static func cost(cpu: Double, wall: Double) throws(StoreError) {
         guard cpu.isFinite, wall.isFinite, cpu >= 0, wall >= 0 else {
             throw StoreError(.invalidInput, "task cost (cpu \(cpu) s, wall \(wall) s) must be finite and non-negative")

@@ -308,4 +308,20 @@ struct StoreBehaviourTests {
             await expectStoreError(.conflict) { try await store.completeTask(task: first.id, owner: "dead", cpuSeconds: 0, wallSeconds: 0) }
         }
     }
+
+    @Test(arguments: Backend.allCases)
+    func retriesWaitTheirBackoffAndLeasesCanBeScopedToAJob(_ backend: Backend) async throws {
+        try await backend.withStore { store in
+            try await Fixture.catalog(store)
+            let chunk = [try TimeRange(start: 0, end: 60)]
+            let first = try await store.createJob(media: Fixture.media, features: [.faces], chunks: chunk)
+            let second = try await store.createJob(media: Fixture.media, features: [.faces], chunks: chunk)
+            let leased = try #require(try await store.leaseNextTask(owner: "w", leaseDuration: .seconds(60), job: second.id))
+            #expect(leased.job == second.id, "the scoped lease skipped the older job")
+            try await store.failTask(task: leased.id, owner: "w", error: "transient", maxAttempts: 3, retryAfter: .seconds(3600))
+            #expect(try await store.tasks(ofJob: second.id).first?.state == .queued)
+            #expect(try await store.leaseNextTask(owner: "w", leaseDuration: .seconds(60), job: second.id) == nil, "the retry waits for its backoff")
+            #expect(try await store.leaseNextTask(owner: "w", leaseDuration: .seconds(60))?.job == first.id)
+        }
+    }
 }
