@@ -12,6 +12,17 @@ public struct AnalysisReport: Sendable, Codable, Equatable {
         public var width: Int?
         public var height: Int?
 
+        /// The facts of `info`, in displayed orientation.
+        public init(mediaID: MediaID, info: MediaInfo) {
+            id = mediaID.hex
+            path = info.path
+            duration = info.duration ?? info.video?.duration
+            fps = info.video?.frameRate.doubleValue
+            frameCount = info.video?.frameCount
+            width = info.video?.displayWidth
+            height = info.video?.displayHeight
+        }
+
         enum CodingKeys: String, CodingKey {
             case id, path, duration, fps, width, height
             case frameCount = "frame_count"
@@ -48,14 +59,29 @@ public struct AnalysisReport: Sendable, Codable, Equatable {
     public struct Safety: Sendable, Codable, Equatable {
         public var rating: SafetyRating
         public var segments: [SafetySegment]
+
+        public init(rating: SafetyRating, segments: [SafetySegment]) {
+            self.rating = rating
+            self.segments = segments
+        }
     }
 
     public init(mediaID: MediaID, info: MediaInfo, models: [String: String], faceTracks: [FaceTrack]?, speech: [SpeechSegment]? = nil,
                 safety: (segments: [SafetySegment], rating: SafetyRating)? = nil, text: [TextItem]? = nil, shots: ShotResult? = nil, notes: [String] = []) {
-        media = Media(id: mediaID.hex, path: info.path, duration: info.duration ?? info.video?.duration,
-                      fps: info.video?.frameRate.doubleValue, frameCount: info.video?.frameCount,
-                      width: info.video?.displayWidth, height: info.video?.displayHeight)
+        self.init(media: Media(mediaID: mediaID, info: info), models: models, notes: notes)
+        setResults(faceTracks: faceTracks, speech: speech, safety: safety, text: text, shots: shots)
+    }
+
+    /// A report with no results yet (see ``setResults(faceTracks:speech:safety:text:shots:)``).
+    public init(media: Media, models: [String: String], notes: [String] = []) {
+        self.media = media
         self.models = models
+        self.notes = notes.isEmpty ? nil : notes
+    }
+
+    /// Sets each section from an analyzer's result, rounded as the report is written; nil leaves a section out.
+    public mutating func setResults(faceTracks: [FaceTrack]?, speech: [SpeechSegment]?, safety: (segments: [SafetySegment], rating: SafetyRating)?,
+                                    text: [TextItem]?, shots: ShotResult?) {
         faces = faceTracks?.map { track in
             FaceTrackItem(track: track.id, start: track.start.seconds, end: track.end.seconds, boxes: track.samples.map {
                 .init(t: $0.time.seconds, x: rounded($0.box.x), y: rounded($0.box.y), w: rounded($0.box.width), h: rounded($0.box.height),
@@ -63,7 +89,6 @@ public struct AnalysisReport: Sendable, Codable, Equatable {
             })
         }
         self.speech = speech?.map { SpeechSegment(start: ($0.start * 1000).rounded() / 1000, end: ($0.end * 1000).rounded() / 1000) }
-        self.notes = notes.isEmpty ? nil : notes
         self.safety = safety.map { result in
             Safety(rating: result.rating, segments: result.segments.map {
                 SafetySegment(label: $0.label, start: ($0.start * 1000).rounded() / 1000, end: ($0.end * 1000).rounded() / 1000,

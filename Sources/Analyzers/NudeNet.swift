@@ -19,6 +19,8 @@ public enum NudeNet {
         "FEMALE_GENITALIA_EXPOSED", "MALE_GENITALIA_EXPOSED", "FEMALE_BREAST_EXPOSED", "BUTTOCKS_EXPOSED", "ANUS_EXPOSED",
     ]
 
+    /// The model's name in the repository.
+    public static let modelName = "nudenet-320n"
     public static let inputSize = 320
 
     /// The pixels the model needs.

@@ -11,8 +11,8 @@ public final class SafetyDetector: Sendable {
 
     /// Loads NudeNet from the model repository and compiles it into a pool of its own.
     public convenience init(repository: ModelRepository, core: InferenceCore, options: CompileOptions = CompileOptions(hint: .latency)) throws {
-        let manifest = try repository.manifest(named: "nudenet-320n")
-        let model = try core.readModel(path: repository.modelPath(named: "nudenet-320n"))
+        let manifest = try repository.manifest(named: NudeNet.modelName)
+        let model = try core.readModel(path: repository.modelPath(named: NudeNet.modelName))
         try model.reshape([1, 3, NudeNet.inputSize, NudeNet.inputSize])
         self.init(runner: try InferRequestPool(model: try core.compile(model: model, options: options)), modelID: "\(manifest.name)@\(manifest.version)")
     }

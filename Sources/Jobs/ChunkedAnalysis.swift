@@ -66,12 +66,12 @@ public struct ChunkedAnalysis: Sendable {
     }
 
     /// What one worker does with one chunk: analyse from `analysisStart` to `end` and keep, in whole-file
-    /// terms, what `Stitcher` needs.
-    public func analyse(path: String, chunk: Chunk) async throws -> ChunkResult {
+    /// terms, what `Stitcher` needs. `progress` is called with each decoded frame's time.
+    public func analyse(path: String, chunk: Chunk, progress: @Sendable (MediaTime) -> Void = { _ in }) async throws -> ChunkResult {
         var analysis = analysis
         analysis.shots = analysis.shots.map { ShotDetector(frameRate: $0.frameRate, parameters: $0.parameters) }
         let found = try await analysis.run(path: path, from: chunk.index == 0 ? nil : chunk.analysisStart,
-                                           to: chunk.isLast ? nil : chunk.end)
+                                           to: chunk.isLast ? nil : chunk.end, progress: progress)
         var result = ChunkResult(index: chunk.index, start: chunk.start, end: chunk.end, frames: chunk.frames,
                                  framesDecoded: found.framesDecoded)
         if let shots = found.shots {

@@ -10,15 +10,41 @@ import TestSupport
         try #require(try JSONSerialization.jsonObject(with: try await report(path, features, extra: extra)) as? [String: Any])
     }
 
-    /// The JSON report's bytes.
-    func report(_ path: String, _ features: String, extra: [String] = []) async throws -> Data {
+    /// The JSON report's bytes; a fresh feature store unless `store` is given.
+    func report(_ path: String, _ features: String, extra: [String] = [], store: String? = nil) async throws -> Data {
+        try await run(path, features, extra: extra, store: store).report
+    }
+
+    func run(_ path: String, _ features: String, extra: [String] = [], store: String? = nil) async throws -> (report: Data, log: String) {
         let scratch = try TestMedia.scratchDirectory()
         defer { try? FileManager.default.removeItem(at: scratch) }
         let report = scratch.appendingPathComponent("report.json").path
-        let arguments = ["analyze", path, "--features", features, "--json", report] + extra
+        let storePath = store ?? scratch.appendingPathComponent("store.db").path
+        let arguments = ["analyze", path, "--features", features, "--json", report, "--store", storePath] + extra
         let result = try await ExternalProcess.run(CommandLineErrorTests.binary, arguments, operation: "playhead analyze")
         try #require(result.status == 0, "\(result.standardError)")
-        return try Data(contentsOf: URL(fileURLWithPath: report))
+        return (try Data(contentsOf: URL(fileURLWithPath: report)), result.standardError)
+    }
+
+    /// The second analysis of a file reads every feature from the store: nothing is decoded or run, and
+    /// the report is the same bytes. A new parameter for one feature recomputes that feature only.
+    @Test func reanalysisComesFromTheStore() async throws {
+        let scratch = try TestMedia.scratchDirectory()
+        defer { try? FileManager.default.removeItem(at: scratch) }
+        let store = scratch.appendingPathComponent("store.db").path
+        let path = try TestMedia.fixture("speech_video.mp4", ffmpeg: [
+            "-f", "lavfi", "-i", "testsrc2=size=320x240:rate=25", "-i", try TestMedia.speechClip(), "-shortest",
+            "-c:v", "libx264", "-preset", "veryfast", "-pix_fmt", "yuv420p", "-c:a", "aac",
+        ])
+        let cold = try await run(path, "shots,faces,speech", store: store)
+        #expect(cold.log.contains("computed shots, faces, speech in 1 chunk(s)"), "\(cold.log)")
+        let warm = try await run(path, "shots,faces,speech", store: store)
+        #expect(!warm.log.contains("frames decoded"), "nothing was decoded: \(warm.log)")
+        #expect(warm.log.contains("from the store") && warm.log.contains("shots, faces, speech; nothing computed"), "\(warm.log)")
+        #expect(warm.report == cold.report)
+        let faster = try await run(path, "shots,faces,speech", extra: ["--fps", "2"], store: store)
+        #expect(faster.log.contains("computed faces in 1 chunk(s)") && faster.log.contains("from the store (") && faster.log.contains("shots, speech;"),
+                "\(faster.log)")
     }
 
     /// 2 s chunks on a 6 s clip with a keyframe every second and a cut on a seam (at 2 s) and one

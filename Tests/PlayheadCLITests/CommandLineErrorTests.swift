@@ -13,8 +13,12 @@ import TestSupport
         return TestMedia.packageRoot.appendingPathComponent(".build/debug/playhead").path
     }()
 
+    /// Runs the binary; `analyze` gets a feature store of its own so no test reads another's results.
     func playhead(_ arguments: [String]) async throws -> ExternalProcess.Result {
-        try await ExternalProcess.run(Self.binary, arguments, operation: "playhead \(arguments.joined(separator: " "))")
+        let scratch = try TestMedia.scratchDirectory()
+        defer { try? FileManager.default.removeItem(at: scratch) }
+        let store = arguments.first == "analyze" ? ["--store", scratch.appendingPathComponent("store.db").path] : []
+        return try await ExternalProcess.run(Self.binary, arguments + store, operation: "playhead \(arguments.joined(separator: " "))")
     }
 
     func expectOneErrorLine(_ result: ExternalProcess.Result, code: String, mentioning text: String) {

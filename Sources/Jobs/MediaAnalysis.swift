@@ -1,0 +1,129 @@
+import Analyzers
+import Foundation
+import Logging
+import MediaIO
+import PlayheadCore
+import Store
+
+/// The front door of batch analysis, shared by `playhead analyze` and the server's jobs API: catalog a
+/// file, ask the store which requested features it already holds, queue a job for the others, and read
+/// the report back from the store once they are computed.
+public struct MediaAnalysis: Sendable {
+    public let store: any Store
+    public let factory: AnalyzerFactory
+
+    public init(store: any Store, factory: AnalyzerFactory) {
+        self.store = store
+        self.factory = factory
+    }
+
+    /// Adds `path` to the catalog under its content hash, with its probe facts.
+    public func catalog(path: String) async throws -> (media: MediaID, info: MediaInfo) {
+        let info = try MediaProbe.probe(path)
+        let media = try MediaID(contentsOf: path)
+        try await store.upsertMedia(MediaRecord(id: media, location: path, probe: ProbeFacts(
+            durationSeconds: info.duration ?? info.video?.duration, framesPerSecond: info.video?.frameRate.doubleValue,
+            frameCount: info.video.map { Int($0.frameCount) }, width: info.video?.displayWidth, height: info.video?.displayHeight)))
+        return (media, info)
+    }
+
+    /// What a request turned into.
+    public struct Submission: Sendable {
+        public var media: MediaID
+        public var info: MediaInfo
+        /// The options actually served (speech is dropped for a file without audio, with a note).
+        public var options: AnalysisOptions
+        /// Features found in the store: nothing to compute.
+        public var reused: [String]
+        /// Features queued for computing, and the job computing them (nil when everything was reused).
+        public var computing: [String]
+        public var job: Job?
+        public var notes: [String]
+    }
+
+    /// Looks every requested feature of a cataloged media up and queues a job for those the store lacks.
+    ///
+    /// - Throws: `not_found` for media not in the catalog, `.noVideoStream` for video features of an audio file.
+    public func submit(media: MediaID, options requested: AnalysisOptions) async throws -> Submission {
+        guard let record = try await store.media(media) else {
+            throw StoreError(.notFound, "media \(media) is not in the catalog; upload it first (POST /v1/media)")
+        }
+        let info = try MediaProbe.probe(record.location)
+        var options = requested
+        var notes: [String] = []
+        if options.features.contains("speech"), info.audio == nil {
+            notes.append("speech: the file has no audio stream, so no speech was looked for")
+            let others = options.features.filter { $0 != "speech" }
+            guard !others.isEmpty else {
+                return Submission(media: media, info: info, options: options, reused: [], computing: [], job: nil, notes: notes)
+            }
+            options = try options.restricted(to: others)
+        }
+        if !options.videoFeatures.isEmpty, info.video == nil {
+            throw PlayheadError(.noVideoStream, "\(record.location) has no video stream to analyse for \(options.videoFeatures.joined(separator: ", "))")
+        }
+        let duration = FeatureResults.duration(of: info)
+        let results = FeatureResults(store: store, modelIDs: try factory.modelIDs(for: options))
+        let missing = try await results.missing(media: media, options: options, duration: duration)
+        let reused = options.features.filter { !missing.contains($0) }
+        guard !missing.isEmpty else {
+            return Submission(media: media, info: info, options: options, reused: reused, computing: [], job: nil, notes: notes)
+        }
+        let spec = try await JobSpec.plan(path: record.location, info: info, options: try options.restricted(to: missing))
+        let job = try await store.createJob(media: media, features: missing.map { Feature($0) }, chunks: try spec.chunks.map {
+            try TimeRange(start: $0.start.seconds, end: $0.end.seconds)
+        }, parameters: try Worker.json(spec))
+        return Submission(media: media, info: info, options: options, reused: reused, computing: missing, job: job, notes: notes)
+    }
+
+    /// Runs `job`'s chunks on `workers` in-process workers until it succeeds or fails; `progress` gets the
+    /// frames decoded so far (as saved by the heartbeats) about twice a second.
+    public func run(job: UUID, workers: Int, worker configuration: Worker.Configuration = .init(), logger: Logger = Logger(label: "playhead.worker"),
+                    progress: @escaping @Sendable (_ framesDone: Int) -> Void = { _ in }) async throws -> Job {
+        let worker = Worker(store: store, factory: factory, name: "\(Worker.defaultName())/analyze", configuration: configuration, logger: logger)
+        let store = store
+        let finished: @Sendable () async -> Bool = {
+            let state = (try? await store.job(job))?.state
+            return state != .queued && state != .running
+        }
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await worker.run(concurrency: workers, job: job, stop: finished) }
+            group.addTask {
+                while await !finished() {
+                    progress(try await store.tasks(ofJob: job).reduce(0) { $0 + $1.framesDone })
+                    try await Task.sleep(for: .milliseconds(500))
+                }
+            }
+            try await group.waitForAll()
+        }
+        guard let done = try await store.job(job) else { throw StoreError(.notFound, "job \(job) disappeared from the store") }
+        return done
+    }
+
+    /// A failed job as one error: the first failed chunk's code and message, with the job's summary.
+    public static func failure(of job: Job, tasks: [JobTask]) -> PlayheadError {
+        let failed = tasks.filter { $0.state == .failed }
+        guard let first = failed.first?.error else { return PlayheadError(.internal, job.error ?? "job \(job.id) failed") }
+        let parts = first.split(separator: ":", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+        let code = parts.count == 2 ? PlayheadError.Code(rawValue: parts[0]) : nil
+        var message = code == nil ? first : parts[1]
+        if tasks.count > 1 {
+            message += " (\(failed.count) of \(tasks.count) chunks failed; the other chunks' results are kept)"
+        }
+        return PlayheadError(code ?? .internal, message)
+    }
+
+    /// The report of `submission`'s features, read from the store.
+    public func report(_ submission: Submission) async throws -> (report: AnalysisReport, shotScores: [Float]) {
+        var ids = try factory.modelIDs(for: submission.options)
+        let silent = submission.notes.contains { $0.hasPrefix("speech:") }
+        if silent { ids["speech"] = nil }
+        var report = AnalysisReport(media: .init(mediaID: submission.media, info: submission.info), models: ids, notes: submission.notes)
+        // Speech asked of a silent file and nothing else: no feature to read.
+        let nothingRun = submission.reused.isEmpty && submission.computing.isEmpty
+        let scores = nothingRun ? [] : try await FeatureResults(store: store, modelIDs: ids).read(
+            into: &report, media: submission.media, options: submission.options, duration: FeatureResults.duration(of: submission.info))
+        if silent { report.speech = [] }
+        return (report, scores)
+    }
+}
