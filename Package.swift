@@ -117,8 +117,13 @@ let package = Package(
             ],
             linkerSettings: openVINORuntimeRPath
         ),
-        // Generates test media with the ffmpeg CLI (lavfi, drawtext, espeak-ng) and caches it; shared by the test targets.
-        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        // Generates test media with the ffmpeg CLI (lavfi, drawtext, espeak-ng) and caches it, and starts throwaway
+        // PostgreSQL servers; shared by the test targets.
+        .target(
+            name: "TestSupport",
+            dependencies: [.product(name: "PostgresNIO", package: "postgres-nio"), .product(name: "Logging", package: "swift-log")],
+            path: "Tests/TestSupport"
+        ),
         .testTarget(name: "PlayheadCoreTests", dependencies: ["PlayheadCore"]),
         .testTarget(name: "MediaIOTests", dependencies: ["MediaIO", "PlayheadCore", "TestSupport"]),
         .testTarget(name: "InferenceTests", dependencies: ["Inference", "PlayheadCore"], linkerSettings: openVINORuntimeRPath),

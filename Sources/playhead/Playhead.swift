@@ -4,8 +4,8 @@ import ArgumentParser
 struct Playhead: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "playhead",
-        abstract: "Video machine-learning inference: analyse files, manage models, benchmark.",
-        subcommands: [ProbeCommand.self, AnalyzeCommand.self, ModelsCommand.self, ServeCommand.self, BenchCommand.self]
+        abstract: "Video machine-learning inference: analyse files, run job workers, serve models, benchmark.",
+        subcommands: [ProbeCommand.self, AnalyzeCommand.self, WorkerCommand.self, ModelsCommand.self, ServeCommand.self, BenchCommand.self]
     )
 }
 

@@ -74,3 +74,22 @@ public func eventually(_ what: @autoclosure () -> String = "condition", timeout:
     Issue.record("\(what()) did not happen within \(timeout)", sourceLocation: sourceLocation)
     return false
 }
+
+/// Polls `value` (every 20 ms) until it gives non-nil and returns that; throws after `timeout`. For waits on
+/// other processes and on the clock (a lease running out), where no event can be awaited.
+public func waitFor<T>(_ what: @autoclosure () -> String = "value", timeout: Duration = .seconds(60),
+                       _ value: () async throws -> T?) async throws -> T {
+    let clock = ContinuousClock()
+    let end = clock.now.advanced(by: timeout)
+    repeat {
+        if let found = try await value() { return found }
+        try await Task.sleep(for: .milliseconds(20))
+    } while clock.now < end
+    if let found = try await value() { return found }
+    throw WaitTimeout(description: "\(what()) did not come within \(timeout)")
+}
+
+/// ``waitFor(_:timeout:_:)`` gave up.
+public struct WaitTimeout: Error, CustomStringConvertible {
+    public let description: String
+}

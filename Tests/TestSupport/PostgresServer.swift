@@ -9,11 +9,11 @@ import TestSupport
 ///
 /// PostgreSQL refuses to run as root; under root the cluster belongs to the `postgres` user (or `nobody`)
 /// and every server command runs through `runuser`. Each test gets its own database, so tests run in parallel.
-final class PostgresServer: Sendable {
-    static let user = "playhead"
+public final class PostgresServer: Sendable {
+    public static let user = "playhead"
 
-    let directory: URL
-    let port: Int
+    public let directory: URL
+    public let port: Int
     private let tools: Tools
 
     /// The server binaries and, under root, the account that runs them.
@@ -66,7 +66,7 @@ final class PostgresServer: Sendable {
         throw ServerError("postgres did not accept connections on port \(port) within 30 s")
     }
 
-    static func start() async throws -> PostgresServer {
+    public static func start() async throws -> PostgresServer {
         let tools = try Tools.find()
         await removeAbandoned(tools)
         // Under root the directory must be reachable by the server's account, so it goes to /tmp, not $TMPDIR.
@@ -112,7 +112,7 @@ final class PostgresServer: Sendable {
     }
 
     /// Stops the server at once (its data is thrown away) and deletes the directory.
-    func stop() async {
+    public func stop() async {
         try? await tools.run("pg_ctl", ["-D", directory.appendingPathComponent("data").path, "-m", "immediate", "-w", "stop"],
                              log: directory.appendingPathComponent("stop.log"))
         _ = try? await server.value
@@ -134,7 +134,7 @@ final class PostgresServer: Sendable {
     }
 
     /// Creates an empty database for one test and returns its URL.
-    func createDatabase() async throws -> String {
+    public func createDatabase() async throws -> String {
         let name = "test_\(UUID().uuidString.prefix(12).lowercased().replacingOccurrences(of: "-", with: "_"))"
         let configuration = PostgresConnection.Configuration(host: "127.0.0.1", port: port, username: Self.user,
                                                              password: nil, database: "postgres", tls: .disable)
@@ -156,12 +156,12 @@ final class PostgresServer: Sendable {
 }
 
 /// Starts one server on first use, shared by every test of the suite it scopes, and stops it when the suite ends.
-actor SharedPostgresServer {
-    @TaskLocal static var current: SharedPostgresServer?
+public actor SharedPostgresServer {
+    @TaskLocal public static var current: SharedPostgresServer?
 
     private var server: Task<PostgresServer, any Error>?
 
-    func get() async throws -> PostgresServer {
+    public func get() async throws -> PostgresServer {
         if let server { return try await server.value }
         // A task, not inline code, so concurrent first callers wait on the same start instead of racing.
         let starting = Task { try await PostgresServer.start() }
@@ -176,10 +176,10 @@ actor SharedPostgresServer {
 }
 
 /// Gives the suite one lazily started PostgreSQL server and removes it after the suite's last test.
-struct PostgresServerScope: SuiteTrait, TestScoping {
-    var isRecursive: Bool { false }
+public struct PostgresServerScope: SuiteTrait, TestScoping {
+    public var isRecursive: Bool { false }
 
-    func provideScope(for test: Test, testCase: Test.Case?, performing function: @Sendable () async throws -> Void) async throws {
+    public func provideScope(for test: Test, testCase: Test.Case?, performing function: @Sendable () async throws -> Void) async throws {
         let shared = SharedPostgresServer()
         do {
             try await SharedPostgresServer.$current.withValue(shared) { try await function() }
@@ -193,7 +193,7 @@ struct PostgresServerScope: SuiteTrait, TestScoping {
 
 extension Trait where Self == PostgresServerScope {
     /// One throwaway PostgreSQL server for the suite (started only if a test asks for it).
-    static var postgresServer: Self { PostgresServerScope() }
+    public static var postgresServer: Self { PostgresServerScope() }
 }
 
 enum TestShell {
