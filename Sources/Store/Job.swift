@@ -72,3 +72,17 @@ public struct JobTask: Sendable, Hashable, Codable, Identifiable {
         self.checkpoint = checkpoint
     }
 }
+
+/// Features computed automatically for every media added to the catalog.
+public struct Pipeline: Sendable, Hashable, Codable {
+    public var name: String
+    /// What to compute and how (JSON).
+    public var parameters: String
+    public var createdAt: Date
+
+    public init(name: String, parameters: String, createdAt: Date) {
+        self.name = name
+        self.parameters = parameters
+        self.createdAt = createdAt
+    }
+}

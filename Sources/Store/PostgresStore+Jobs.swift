@@ -7,7 +7,6 @@ import PostgresNIO
 extension PostgresStore {
     public func createJob(media: MediaID, features: [Feature], chunks: [TimeRange], parameters: String?) async throws(StoreError) -> Job {
         try Check.features(features)
-        try Check.chunks(chunks)
         try Check.json(parameters, "job parameters")
         let id = UUID()
         let joined = features.map(\.rawValue).joined(separator: ",")
@@ -16,7 +15,7 @@ extension PostgresStore {
                 try await Self.requireMedia(connection, media, logger: logger)
                 let rows = try await connection.query("""
                     INSERT INTO jobs (id, media_id, features, state, created_at, updated_at, parameters)
-                    VALUES (\(id), \(media.hex), \(joined), 'queued', now(), now(), \(parameters))
+                    VALUES (\(id), \(media.hex), \(joined), \(chunks.isEmpty ? "succeeded" : "queued"), now(), now(), \(parameters))
                     RETURNING created_at
                     """, logger: logger)
                 var created = Date()
@@ -26,7 +25,8 @@ extension PostgresStore {
                     SELECT gen_random_uuid(), \(id), s, e, 'queued', now(), now()
                     FROM UNNEST(\(chunks.map(\.start))::float8[], \(chunks.map(\.end))::float8[]) AS u(s, e)
                     """, logger: logger)
-                return Job(id: id, media: media, features: features, state: .queued, createdAt: created, updatedAt: created, error: nil,
+                return Job(id: id, media: media, features: features, state: chunks.isEmpty ? .succeeded : .queued, createdAt: created,
+                           updatedAt: created, error: nil,
                            parameters: parameters)
             }
         }

@@ -83,6 +83,53 @@ public final class PostgresStore: Store {
         }
     }
 
+    public func listMedia(limit: Int) async throws(StoreError) -> [MediaRecord] {
+        try Check.limit(limit)
+        return try await perform { client, logger in
+            let rows = try await client.query("""
+                SELECT id, location, duration_s, fps, frame_count, width, height FROM media ORDER BY added_at DESC, id LIMIT \(limit)
+                """, logger: logger)
+            var records: [MediaRecord] = []
+            for try await (hex, location, duration, fps, frames, width, height) in rows.decode((String, String, Double?, Double?, Int?, Int?, Int?).self) {
+                guard let id = MediaID(hex: hex) else { continue }
+                records.append(MediaRecord(id: id, location: location, probe: ProbeFacts(
+                    durationSeconds: duration, framesPerSecond: fps, frameCount: frames, width: width, height: height)))
+            }
+            return records
+        }
+    }
+
+    // MARK: Pipelines
+
+    public func savePipeline(name: String, parameters: String) async throws(StoreError) {
+        try Check.pipeline(name: name, parameters: parameters)
+        try await perform { client, logger in
+            try await client.query("""
+                INSERT INTO pipelines (name, parameters, created_at) VALUES (\(name), \(parameters), now())
+                ON CONFLICT (name) DO UPDATE SET parameters = excluded.parameters
+                """, logger: logger)
+        }
+    }
+
+    public func pipelines() async throws(StoreError) -> [Pipeline] {
+        try await perform { client, logger in
+            let rows = try await client.query("SELECT name, parameters, created_at FROM pipelines ORDER BY name", logger: logger)
+            var pipelines: [Pipeline] = []
+            for try await (name, parameters, created) in rows.decode((String, String, Date).self) {
+                pipelines.append(Pipeline(name: name, parameters: parameters, createdAt: created))
+            }
+            return pipelines
+        }
+    }
+
+    public func deletePipeline(name: String) async throws(StoreError) {
+        try await perform { client, logger in
+            let rows = try await client.query("DELETE FROM pipelines WHERE name = \(name) RETURNING name", logger: logger)
+            for try await _ in rows { return }
+            throw StoreError(.notFound, "there is no pipeline named '\(name)'")
+        }
+    }
+
     // MARK: Results
 
     public func lookup(_ key: ResultKey) async throws(StoreError) -> ResultRecord? {

@@ -88,6 +88,8 @@ enum SQLiteSchema {
                 ALTER TABLE tasks ADD COLUMN output TEXT;
                 ALTER TABLE tasks ADD COLUMN checkpoint TEXT;
                 ALTER TABLE tasks ADD COLUMN available_at REAL;
+                CREATE TABLE pipelines (name TEXT PRIMARY KEY, parameters TEXT NOT NULL, created_at REAL NOT NULL);
+                CREATE INDEX media_by_age ON media(added_at);
                 DROP INDEX results_by_model;
                 CREATE INDEX results_by_model ON results(media_id, feature, model, params_hash, range_start);
                 """)

@@ -5,10 +5,9 @@ import PlayheadCore
 extension SQLiteStore {
     public func createJob(media: MediaID, features: [Feature], chunks: [TimeRange], parameters: String?) async throws(StoreError) -> Job {
         try Check.features(features)
-        try Check.chunks(chunks)
         try Check.json(parameters, "job parameters")
         let now = Date()
-        let job = Job(id: UUID(), media: media, features: features, state: .queued, createdAt: now, updatedAt: now, error: nil,
+        let job = Job(id: UUID(), media: media, features: features, state: chunks.isEmpty ? .succeeded : .queued, createdAt: now, updatedAt: now, error: nil,
                       parameters: parameters)
         try await write { db in
             try Self.requireMedia(db, media)

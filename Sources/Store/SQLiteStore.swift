@@ -69,6 +69,45 @@ public final class SQLiteStore: Store {
         }
     }
 
+    public func listMedia(limit: Int) async throws(StoreError) -> [MediaRecord] {
+        try Check.limit(limit)
+        return try await read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT id, location, duration_s, fps, frame_count, width, height FROM media ORDER BY added_at DESC, id LIMIT ?
+                """, arguments: [limit]).compactMap { row in
+                MediaID(hex: row[0]).map { MediaRecord(id: $0, location: row[1], probe: ProbeFacts(
+                    durationSeconds: row[2], framesPerSecond: row[3], frameCount: row[4], width: row[5], height: row[6])) }
+            }
+        }
+    }
+
+    // MARK: Pipelines
+
+    public func savePipeline(name: String, parameters: String) async throws(StoreError) {
+        try Check.pipeline(name: name, parameters: parameters)
+        try await write { db in
+            try db.execute(sql: """
+                INSERT INTO pipelines (name, parameters, created_at) VALUES (?, ?, ?)
+                ON CONFLICT (name) DO UPDATE SET parameters = excluded.parameters
+                """, arguments: [name, parameters, Date().timeIntervalSince1970])
+        }
+    }
+
+    public func pipelines() async throws(StoreError) -> [Pipeline] {
+        try await read { db in
+            try Row.fetchAll(db, sql: "SELECT name, parameters, created_at FROM pipelines ORDER BY name").map {
+                Pipeline(name: $0[0], parameters: $0[1], createdAt: Date(timeIntervalSince1970: $0[2]))
+            }
+        }
+    }
+
+    public func deletePipeline(name: String) async throws(StoreError) {
+        try await write { db in
+            try db.execute(sql: "DELETE FROM pipelines WHERE name = ?", arguments: [name])
+            guard db.changesCount == 1 else { throw StoreError(.notFound, "there is no pipeline named '\(name)'") }
+        }
+    }
+
     // MARK: Results
 
     public func lookup(_ key: ResultKey) async throws(StoreError) -> ResultRecord? {

@@ -16,6 +16,8 @@ public protocol Store: Sendable {
     func upsertMedia(_ media: MediaRecord) async throws(StoreError)
     /// The catalog entry, or nil when the media was never added.
     func media(_ id: MediaID) async throws(StoreError) -> MediaRecord?
+    /// The most recently added media first, at most `limit`.
+    func listMedia(limit: Int) async throws(StoreError) -> [MediaRecord]
 
     // MARK: Memoized results
 
@@ -42,10 +44,21 @@ public protocol Store: Sendable {
     /// Appends annotations that belong to no memoized result (imports, human review), in one transaction.
     func insertAnnotations(_ annotations: [Annotation], media: MediaID) async throws(StoreError)
 
+    // MARK: Pipelines
+
+    /// Registers (or replaces) a pipeline: features computed for every media added to the catalog from now on.
+    /// `parameters` is JSON, opaque to the store.
+    func savePipeline(name: String, parameters: String) async throws(StoreError)
+    /// Every pipeline, by name.
+    func pipelines() async throws(StoreError) -> [Pipeline]
+    /// Removes a pipeline; `not_found` when there is none of that name.
+    func deletePipeline(name: String) async throws(StoreError)
+
     // MARK: Jobs and tasks
 
     /// Creates a queued job with one queued task per chunk; `parameters` (JSON, opaque to the store) tells
-    /// workers how to compute the features.
+    /// workers how to compute the features. A job without chunks (everything was already in the store) is
+    /// created succeeded.
     func createJob(media: MediaID, features: [Feature], chunks: [TimeRange], parameters: String?) async throws(StoreError) -> Job
     func job(_ id: UUID) async throws(StoreError) -> Job?
     /// The job's tasks ordered by chunk start.

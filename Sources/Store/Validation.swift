@@ -21,14 +21,21 @@ enum Check {
         for feature in features where !Feature.known.contains(feature) { throw StoreError.unknownFeature(feature) }
     }
 
-    static func chunks(_ chunks: [TimeRange]) throws(StoreError) {
-        guard !chunks.isEmpty else { throw StoreError(.invalidInput, "a job needs at least one chunk") }
+    static func pipeline(name: String, parameters: String) throws(StoreError) {
+        guard !name.isEmpty, name.count <= 100, name.allSatisfy({ $0.isLetter || $0.isNumber || "-_.".contains($0) }) else {
+            throw StoreError(.invalidInput, "pipeline name '\(name)' must be 1-100 letters, digits, '-', '_' or '.'")
+        }
+        try json(parameters, "pipeline parameters")
     }
 
     static func window(_ window: TimeRange) throws(StoreError) {
         guard window.end > window.start else {
             throw StoreError(.invalidRange, "query window \(window) is empty; the end must be after the start")
         }
+    }
+
+    static func limit(_ limit: Int) throws(StoreError) {
+        guard limit >= 1 else { throw StoreError(.invalidInput, "limit \(limit) must be at least 1") }
     }
 
     static func lease(owner: String, duration: Duration) throws(StoreError) {

@@ -324,4 +324,32 @@ struct StoreBehaviourTests {
             #expect(try await store.leaseNextTask(owner: "w", leaseDuration: .seconds(60))?.job == first.id)
         }
     }
+
+    @Test(arguments: Backend.allCases)
+    func pipelinesMediaListingAndJobsWithNothingToCompute(_ backend: Backend) async throws {
+        try await backend.withStore { store in
+            try await Fixture.catalog(store, Fixture.media)
+            try await Fixture.catalog(store, Fixture.otherMedia)
+            #expect(try await store.listMedia(limit: 10).map(\.id) == [Fixture.otherMedia, Fixture.media], "newest first")
+            #expect(try await store.listMedia(limit: 1).count == 1)
+            await expectStoreError(.invalidInput) { _ = try await store.listMedia(limit: 0) }
+
+            try await store.savePipeline(name: "faces-5fps", parameters: #"{"features":["faces"]}"#)
+            try await store.savePipeline(name: "brand.safety", parameters: #"{"features":["safety"]}"#)
+            try await store.savePipeline(name: "faces-5fps", parameters: #"{"features":["faces"],"fps":5}"#)
+            #expect(try await store.pipelines().map(\.name) == ["brand.safety", "faces-5fps"])
+            #expect(try await store.pipelines().last?.parameters == #"{"features":["faces"],"fps":5}"#, "saving again replaces")
+            await expectStoreError(.invalidInput) { try await store.savePipeline(name: "no spaces", parameters: "{}") }
+            await expectStoreError(.invalidInput) { try await store.savePipeline(name: "ok", parameters: "{") }
+            try await store.deletePipeline(name: "brand.safety")
+            await expectStoreError(.notFound) { try await store.deletePipeline(name: "brand.safety") }
+            #expect(try await store.pipelines().map(\.name) == ["faces-5fps"])
+
+            let memoized = try await store.createJob(media: Fixture.media, features: [.faces], chunks: [])
+            #expect(memoized.state == .succeeded)
+            #expect(try await store.job(memoized.id)?.state == .succeeded)
+            #expect(try await store.tasks(ofJob: memoized.id).isEmpty)
+            #expect(try await store.leaseNextTask(owner: "w", leaseDuration: .seconds(60)) == nil)
+        }
+    }
 }
