@@ -131,7 +131,7 @@ let package = Package(
         .testTarget(
             name: "PlayheadServerTests",
             dependencies: [
-                "PlayheadServer", "Serving", "Inference", "PlayheadCore", "TestSupport",
+                "PlayheadServer", "Serving", "Inference", "PlayheadCore", "TestSupport", "Jobs", "Store",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Yams", package: "Yams"),

@@ -17,14 +17,46 @@ public struct MediaAnalysis: Sendable {
         self.factory = factory
     }
 
+    /// A file in the catalog.
+    public struct Cataloged: Sendable {
+        public var media: MediaID
+        public var info: MediaInfo
+        /// False when the same content was cataloged before (its location is updated).
+        public var isNew: Bool
+    }
+
     /// Adds `path` to the catalog under its content hash, with its probe facts.
-    public func catalog(path: String) async throws -> (media: MediaID, info: MediaInfo) {
+    ///
+    /// - Throws: `.unsupportedFormat`, `.corruptMedia` and the like when the file is not readable media.
+    /// `media` skips hashing when the caller hashed the bytes on their way in (an upload).
+    public func catalog(path: String, media known: MediaID? = nil) async throws -> Cataloged {
         let info = try MediaProbe.probe(path)
-        let media = try MediaID(contentsOf: path)
+        let media = try known ?? MediaID(contentsOf: path)
+        let isNew = try await store.media(media) == nil
         try await store.upsertMedia(MediaRecord(id: media, location: path, probe: ProbeFacts(
             durationSeconds: info.duration ?? info.video?.duration, framesPerSecond: info.video?.frameRate.doubleValue,
             frameCount: info.video.map { Int($0.frameCount) }, width: info.video?.displayWidth, height: info.video?.displayHeight)))
-        return (media, info)
+        return Cataloged(media: media, info: info, isNew: isNew)
+    }
+
+    /// Queues, for each registered pipeline, a job computing its features of `media` (those the store lacks).
+    ///
+    /// A pipeline whose parameters no longer parse, or whose features do not apply to the media (video
+    /// features of an audio file), is skipped and reported in `skipped`; the others still run.
+    public func runPipelines(for media: MediaID) async throws -> (submitted: [(pipeline: String, submission: Submission)], skipped: [String: String]) {
+        var submitted: [(String, Submission)] = []
+        var skipped: [String: String] = [:]
+        for pipeline in try await store.pipelines() {
+            do {
+                let options = try JSONDecoder().decode(AnalysisOptions.self, from: Data(pipeline.parameters.utf8))
+                submitted.append((pipeline.name, try await submit(media: media, options: options)))
+            } catch let error as StoreError where error.code == .unavailable {
+                throw error
+            } catch {
+                skipped[pipeline.name] = Worker.describe(error)
+            }
+        }
+        return (submitted, skipped)
     }
 
     /// What a request turned into.

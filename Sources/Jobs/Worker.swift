@@ -103,6 +103,7 @@ public final class Worker: Sendable {
             let cpu = (ProcessCPU.seconds() - cpuBefore) / Double(max(1, running.load(ordering: .relaxed)))
             running.subtract(1, ordering: .relaxed)
             let wall = (clock.now - started).seconds
+            try await store.renewLease(task: task.id, owner: owner, leaseDuration: configuration.leaseDuration, framesDone: output.framesDecoded)
             try await store.completeTask(task: task.id, owner: owner, cpuSeconds: cpu, wallSeconds: wall, output: try Self.json(output))
             logger.info("chunk done", metadata: ["frames": "\(output.framesDecoded)", "cpu_s": "\(cpu)", "wall_s": "\(wall)"])
         } catch let error as LeaseLost {

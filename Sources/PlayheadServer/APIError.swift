@@ -3,6 +3,7 @@ import HTTPTypes
 import Hummingbird
 import PlayheadCore
 import Serving
+import Store
 
 /// An HTTP error with the JSON body every route uses: `{"error": {"code": "...", "message": "..."}}`.
 public struct APIError: Error, HTTPResponseError, Sendable {
@@ -54,6 +55,8 @@ struct JSONErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             throw error
         } catch let error as ServingError {
             throw APIError(error)
+        } catch let error as StoreError {
+            throw APIError(error)
         } catch let error as HTTPError {
             throw APIError(httpError: error, request: request)
         } catch let error as PlayheadErrorConvertible {
@@ -73,6 +76,17 @@ extension APIError {
         let clientCodes: Set<PlayheadError.Code> = [.fileNotFound, .emptyFile, .unsupportedFormat, .corruptMedia, .noVideoStream,
                                                     .noAudioStream, .invalidArgument, .decodeFailed]
         self.init(clientCodes.contains(error.code) ? .badRequest : .internalServerError, code: error.code.rawValue, message: error.message)
+    }
+
+    /// Store failures: malformed input is the caller's (400), a missing row a 404, a busy database a 503.
+    init(_ error: StoreError) {
+        switch error.code {
+        case .unknownFeature, .invalidRange, .invalidInput: self.init(.badRequest, code: error.code.rawValue, message: error.message)
+        case .notFound: self.init(.notFound, code: error.code.rawValue, message: error.message)
+        case .conflict: self.init(.conflict, code: error.code.rawValue, message: error.message)
+        case .unavailable: self.init(.serviceUnavailable, code: error.code.rawValue, message: error.message, retryAfterSeconds: 1)
+        case .migrationFailed, .storageFailed: self.init(.internalServerError, code: error.code.rawValue, message: error.message)
+        }
     }
 
     init(httpError: HTTPError, request: Request) {

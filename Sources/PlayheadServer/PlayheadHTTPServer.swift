@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
+import Jobs
 import Logging
 import Metrics
 import Prometheus
@@ -19,9 +20,18 @@ public struct PlayheadHTTPServer: Sendable {
         /// Deployments behind `POST /v1/images/analyze`.
         public var facesDeployment: String
         public var safetyDeployment: String
+        /// Where uploaded media are kept (one file per content hash).
+        public var mediaDirectory: String
+        public var maxUploadBytes: Int
+        /// Chunks this process computes at once for queued jobs (0: only `playhead worker` processes do).
+        public var jobWorkers: Int
 
         public init(host: String = "127.0.0.1", port: Int = 8080, token: String? = nil, maxBodyBytes: Int = 64 << 20, version: String = "0.1.0",
-                    facesDeployment: String = "blazeface-full", safetyDeployment: String = "nudenet-320n") {
+                    facesDeployment: String = "blazeface-full", safetyDeployment: String = "nudenet-320n",
+                    mediaDirectory: String = "data/media", maxUploadBytes: Int = 4 << 30, jobWorkers: Int = 1) {
+            self.mediaDirectory = mediaDirectory
+            self.maxUploadBytes = maxUploadBytes
+            self.jobWorkers = jobWorkers
             self.facesDeployment = facesDeployment
             self.safetyDeployment = safetyDeployment
             self.host = host
@@ -39,13 +49,16 @@ public struct PlayheadHTTPServer: Sendable {
 
     public let engine: ServingEngine
     public let options: Options
+    /// The feature store side (media, jobs, annotations); without it those routes are absent.
+    public let analysis: MediaAnalysis?
 
     /// Create the server before the engine's deployments when metrics matter: swift-metrics handles
     /// made before the Prometheus bootstrap stay no-ops (`PlayheadMetrics.bootstrap()` does it early).
-    public init(engine: ServingEngine, options: Options) {
+    public init(engine: ServingEngine, options: Options, analysis: MediaAnalysis? = nil) {
         PlayheadMetrics.bootstrap()
         self.engine = engine
         self.options = options
+        self.analysis = analysis
     }
 
     /// Every route, with the JSON-error and auth middleware in front.
@@ -56,6 +69,11 @@ public struct PlayheadHTTPServer: Sendable {
         KServeRoutes(engine: engine, maxBodyBytes: options.maxBodyBytes, serverVersion: options.version).register(on: router)
         ImageAnalysisRoute(engine: engine, deployments: .init(faces: options.facesDeployment, safety: options.safetyDeployment),
                            maxBodyBytes: options.maxBodyBytes).register(on: router)
+        if let analysis {
+            MediaRoutes(analysis: analysis, directory: URL(fileURLWithPath: options.mediaDirectory), maxUploadBytes: options.maxUploadBytes)
+                .register(on: router)
+            JobRoutes(analysis: analysis).register(on: router)
+        }
         router.get("/metrics") { _, _ in
             let text = PlayheadMetrics.registry.emitToBuffer()
             return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"], body: .init(byteBuffer: ByteBuffer(bytes: text)))
@@ -75,7 +93,9 @@ public struct PlayheadHTTPServer: Sendable {
             configuration: .init(address: .hostname(options.host, port: options.port), serverName: "playhead/\(options.version)"),
             onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? 0) },
             logger: logger)
-        return [EngineService(engine: engine), application]
+        guard let analysis, options.jobWorkers > 0 else { return [EngineService(engine: engine), application] }
+        let worker = Worker(store: analysis.store, factory: analysis.factory, name: "\(Worker.defaultName())/serve", logger: logger)
+        return [EngineService(engine: engine), JobWorkersService(worker: worker, concurrency: options.jobWorkers), application]
     }
 }
 

@@ -1,11 +1,13 @@
 import ArgumentParser
 import Foundation
 import Inference
+import Jobs
 import Logging
 import PlayheadCore
 import PlayheadServer
 import Serving
 import ServiceLifecycle
+import Store
 
 /// `playhead serve`: the KServe v2 HTTP server over the deployments of `playhead.yaml`.
 struct ServeCommand: AsyncParsableCommand {
@@ -25,17 +27,33 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Listen port (default: the config's, else 8080; 0 picks a free port).") var port: Int?
     @Option(help: "Model repository (default: $PLAYHEAD_MODELS or ./models).") var models: String?
     @Option(help: "Log level: trace, debug, info, notice, warning, error.") var logLevel: String = "info"
+    @Option(help: "The feature store for media, jobs and annotations: a SQLite path, sqlite:///path or postgres://user@host:port/db (default: $PLAYHEAD_DATA/playhead.db, else ./data/playhead.db).")
+    var store: String?
+    @Option(help: "Chunks of queued jobs this server computes at once (0: leave them to `playhead worker` processes).") var workers = 1
+    @Option(help: "Where uploaded media are kept (default: $PLAYHEAD_DATA/media, else ./data/media).") var mediaDir: String?
+    @Option(help: "Largest accepted upload, in MiB.") var maxUploadMb = 4096
+
+    func validate() throws {
+        guard workers >= 0 else { throw ValidationError("--workers must be 0 or more") }
+        guard maxUploadMb >= 1 else { throw ValidationError("--max-upload-mb must be at least 1") }
+    }
 
     func run() async throws {
         try await reportingErrors {
             PlayheadMetrics.bootstrap()
-            var logger = Logger(label: "playhead")
-            logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
+            let logger = {
+                var logger = Logger(label: "playhead")
+                logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
+                return logger
+            }()
             let repository = ModelRepository(root: models ?? ModelRepository.defaultRoot())
             let file = try config.map { path throws(ServingError) in try ServerConfig.load(path: path) } ?? defaultConfig(repository)
             guard !file.deployments.isEmpty else {
                 throw PlayheadError(.modelNotFound, "nothing to serve: no deployments configured and no models installed (run `playhead models pull`)")
             }
+            let url = try store.map { text throws(StoreError) in try StoreURL(text) } ?? StoreURL.defaultURL()
+            let dataDirectory = ProcessInfo.processInfo.environment["PLAYHEAD_DATA"].flatMap { $0.isEmpty ? nil : $0 } ?? "data"
+            let mediaDirectory = mediaDir ?? URL(fileURLWithPath: dataDirectory).appendingPathComponent("media").path
             let core = try InferenceCore()
             let engine = ServingEngine(logger: logger)
             for declared in file.deployments {
@@ -46,25 +64,32 @@ struct ServeCommand: AsyncParsableCommand {
                 token: ProcessInfo.processInfo.environment["PLAYHEAD_TOKEN"] ?? file.server?.token,
                 maxBodyBytes: file.server?.maxBodyBytes ?? 64 << 20,
                 facesDeployment: file.server?.analyze?["faces"] ?? "blazeface-full",
-                safetyDeployment: file.server?.analyze?["safety"] ?? "nudenet-320n")
+                safetyDeployment: file.server?.analyze?["safety"] ?? "nudenet-320n",
+                mediaDirectory: mediaDirectory, maxUploadBytes: maxUploadMb << 20, jobWorkers: workers)
             if options.isExposedWithoutToken {
                 logger.warning("listening on a non-loopback address without a token: anyone who can reach it can run models; set PLAYHEAD_TOKEN or server.token", metadata: ["host": "\(options.host)"])
             }
-            let server = PlayheadHTTPServer(engine: engine, options: options)
             let names = await engine.names
             let announcer = logger
-            let services = server.makeServices(logger: logger) { port in
-                announcer.notice("serving", metadata: ["url": "http://\(options.host):\(port)", "deployments": "\(names.joined(separator: ","))"])
+            let config = config
+            try await url.withStore(logger: logger) { store in
+                // Batch chunks ask the shared deployments at the lowest priority: online and interactive requests go first.
+                let analysis = MediaAnalysis(store: store, factory: AnalyzerFactory(engine: engine, repository: repository, core: core, priority: 0))
+                let server = PlayheadHTTPServer(engine: engine, options: options, analysis: analysis)
+                let services = server.makeServices(logger: logger) { port in
+                    announcer.notice("serving", metadata: ["url": "http://\(options.host):\(port)", "deployments": "\(names.joined(separator: ","))",
+                                                           "store": "\(url)"])
+                }
+                var allServices = services
+                if let config {
+                    // SIGHUP re-reads the file: changed deployments roll over (through a canary if declared).
+                    allServices.insert(ReloadOnHangup(reloader: ConfigReloader(path: config, loaded: file, engine: engine, repository: repository,
+                                                                               core: core, logger: logger)), at: 0)
+                }
+                let group = ServiceGroup(configuration: .init(services: allServices.map { .init(service: $0) },
+                                                             gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+                try await group.run()
             }
-            var allServices = services
-            if let config {
-                // SIGHUP re-reads the file: changed deployments roll over (through a canary if declared).
-                allServices.insert(ReloadOnHangup(reloader: ConfigReloader(path: config, loaded: file, engine: engine, repository: repository,
-                                                                           core: core, logger: logger)), at: 0)
-            }
-            let group = ServiceGroup(configuration: .init(services: allServices.map { .init(service: $0) },
-                                                         gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
-            try await group.run()
         }
     }
 

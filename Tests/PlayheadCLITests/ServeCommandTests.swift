@@ -24,7 +24,8 @@ import TestSupport
         let process = Process()
         process.executableURL = URL(fileURLWithPath: CommandLineErrorTests.binary)
         process.arguments = ["serve", "--config", config.path, "--port", "0",
-                             "--models", TestMedia.packageRoot.appendingPathComponent("models").path]
+                             "--models", TestMedia.packageRoot.appendingPathComponent("models").path,
+                             "--store", config.deletingLastPathComponent().appendingPathComponent("store.db").path]
         let errors = Pipe()
         process.standardError = errors
         process.standardOutput = FileHandle.nullDevice

@@ -3,10 +3,12 @@ import Foundation
 import FoundationNetworking
 #endif
 import Inference
+import Jobs
 import Logging
 import PlayheadServer
 import Serving
 import ServiceLifecycle
+import Store
 import TestSupport
 
 /// A `PlayheadHTTPServer` listening on a free loopback port for one test, stopped gracefully after.
@@ -26,11 +28,16 @@ final class LiveServer: Sendable {
         self.task = task
     }
 
-    static func start(token: String? = nil, maxBodyBytes: Int = 8 << 20, deploy: (ServingEngine) async throws -> Void) async throws -> LiveServer {
+    /// `store` adds the media and jobs routes (uploads kept in `mediaDirectory`) and one in-process job worker.
+    static func start(token: String? = nil, maxBodyBytes: Int = 8 << 20, store: (any Store)? = nil, mediaDirectory: String = "",
+                      maxUploadBytes: Int = 64 << 20, deploy: (ServingEngine) async throws -> Void) async throws -> LiveServer {
         PlayheadMetrics.bootstrap()
         let engine = ServingEngine()
         try await deploy(engine)
-        let server = PlayheadHTTPServer(engine: engine, options: .init(port: 0, token: token, maxBodyBytes: maxBodyBytes))
+        let analysis = store.map { MediaAnalysis(store: $0, factory: AnalyzerFactory(engine: engine, repository: repository, core: core)) }
+        let server = PlayheadHTTPServer(engine: engine, options: .init(port: 0, token: token, maxBodyBytes: maxBodyBytes, mediaDirectory: mediaDirectory,
+                                                                       maxUploadBytes: maxUploadBytes, jobWorkers: 1),
+                                        analysis: analysis)
         let (ports, portSink) = AsyncStream.makeStream(of: Int.self)
         var logger = Logger(label: "test-server")
         logger.logLevel = .warning
