@@ -5,7 +5,7 @@ struct Playhead: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "playhead",
         abstract: "Video machine-learning inference: analyse files, run job workers, serve models, benchmark.",
-        subcommands: [ProbeCommand.self, AnalyzeCommand.self, WorkerCommand.self, ModelsCommand.self, ServeCommand.self, BenchCommand.self]
+        subcommands: [ProbeCommand.self, AnalyzeCommand.self, WorkerCommand.self, MediaCommand.self, PipelinesCommand.self, ModelsCommand.self, ServeCommand.self, BenchCommand.self]
     )
 }
 
