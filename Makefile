@@ -43,6 +43,13 @@ bench-shots:
 	swift build -c release --product playhead
 	python3 bench/shots_bench.py --corpus $(CORPUS) $(BENCH_ARGS)
 
+# Jobs: 1 vs 2 worker processes on one job (one core each, and unpinned), memoized vs cold analyze (bench/workers_bench.py).
+.PHONY: bench-jobs
+bench-jobs: setup
+	swift build -c release --product playhead
+	.build/release/playhead models pull
+	python3 bench/workers_bench.py $(BENCH_ARGS)
+
 # Accuracy of every analyzer on evaluation corpora (../shared/corpus/make_corpus.py --seed N --out DIR):
 # analyses each video into out/eval/<corpus>/ and scores it with bench/score_corpus.py.
 # e.g. make eval CORPUS="/tmp/corpus /tmp/corpus4"

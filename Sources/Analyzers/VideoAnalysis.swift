@@ -40,6 +40,8 @@ public struct VideoAnalysis: Sendable {
     public var safety: Lane<SafetyDetector>?
     /// Frames being analysed at once: enough to keep the infer-request pools busy, few enough to bound memory.
     public var maxInFlight: Int
+    /// Decoder threads; 0 lets FFmpeg use one per core.
+    public var decoderThreads = 0
 
     public init(shots: ShotDetector? = nil, faces: Lane<FaceDetector>? = nil, text: Lane<TextReader>? = nil,
                 safety: Lane<SafetyDetector>? = nil, maxInFlight: Int = 6) {
@@ -111,7 +113,7 @@ public struct VideoAnalysis: Sendable {
                 group.addTask(operation: work)
                 inFlight += 1
             }
-            for try await set in VideoFrameSets(path: path, outputs: outputs, from: start, to: end) {
+            for try await set in VideoFrameSets(path: path, outputs: outputs, from: start, to: end, threads: decoderThreads) {
                 result.framesDecoded += 1
                 progress(set.time)
                 if let index = shotOutput, let frame = set.frames[index] { shotDetector?.add(frame) }

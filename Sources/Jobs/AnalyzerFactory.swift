@@ -15,14 +15,18 @@ public final class AnalyzerFactory: Sendable {
     public let repository: ModelRepository
     /// Priority of the factory's requests on shared deployments; interactive sessions use a higher one.
     public let priority: Int
+    /// Threads for decoding and for each model the factory deploys; nil uses every core. One thread makes a
+    /// worker process use about one core, so workers scale by process, one per core.
+    public let threads: Int?
     private let core: Mutex<InferenceCore?>
     private let deploying = DeploymentLocks()
 
-    public init(engine: ServingEngine, repository: ModelRepository, core: InferenceCore? = nil, priority: Int = 0) {
+    public init(engine: ServingEngine, repository: ModelRepository, core: InferenceCore? = nil, priority: Int = 0, threads: Int? = nil) {
         self.engine = engine
         self.repository = repository
         self.core = Mutex(core)
         self.priority = priority
+        self.threads = threads
     }
 
     /// The OpenVINO runtime, started on first use.
@@ -65,6 +69,7 @@ public final class AnalyzerFactory: Sendable {
     /// The video analyzers for `options` on a stream at `frameRate` frames per second.
     public func videoAnalysis(_ options: AnalysisOptions, frameRate: Double) async throws -> VideoAnalysis {
         var video = VideoAnalysis()
+        video.decoderThreads = threads ?? 0
         let features = Set(options.features)
         if features.contains("shots") { video.shots = ShotDetector(frameRate: frameRate) }
         if features.contains("faces") {
@@ -103,7 +108,7 @@ public final class AnalyzerFactory: Sendable {
             let config = DeploymentConfig(
                 name: model, version: manifest.version,
                 batching: .init(maxBatchSize: maxBatch, maxWait: .milliseconds(2)),
-                backend: .model(path: try repository.modelPath(named: model), core: try inferenceCore(), options: CompileOptions(hint: .throughput),
+                backend: .model(path: try repository.modelPath(named: model), core: try inferenceCore(), options: CompileOptions(hint: .throughput, threads: threads),
                                 inputShapes: shape.map { [$0.input: $0.dims] } ?? [:]))
             let deployment = try await engine.deploy(config)
             try await deployment.ready()

@@ -29,6 +29,7 @@ struct WorkerCommand: AsyncParsableCommand {
     @Option(help: "Seconds between heartbeats.") var heartbeatSeconds: Double = 5
     @Option(help: "Attempts per chunk before its job fails.") var maxAttempts = 3
     @Option(help: "Worker name in leases and logs (default: host:pid).") var name: String?
+    @Option(help: "Threads for decoding and for each model (0: every core). With 1, run one worker per core.") var threads = 0
     @Option(help: "Log level: trace, debug, info, notice, warning, error.") var logLevel: String = "info"
 
     func validate() throws {
@@ -37,6 +38,7 @@ struct WorkerCommand: AsyncParsableCommand {
             throw ValidationError("--heartbeat-seconds must be positive and shorter than --lease-seconds")
         }
         guard maxAttempts >= 1 else { throw ValidationError("--max-attempts must be at least 1") }
+        guard threads >= 0 else { throw ValidationError("--threads must be 0 (every core) or more") }
     }
 
     func run() async throws {
@@ -50,12 +52,12 @@ struct WorkerCommand: AsyncParsableCommand {
             let repository = ModelRepository(root: models ?? ModelRepository.defaultRoot())
             let configuration = Worker.Configuration(leaseDuration: .milliseconds(Int64(leaseSeconds * 1000)),
                                                      heartbeat: .milliseconds(Int64(heartbeatSeconds * 1000)), maxAttempts: maxAttempts)
-            let (name, concurrency) = (name ?? Worker.defaultName(), concurrency)
+            let (name, concurrency, threads) = (name ?? Worker.defaultName(), concurrency, threads)
             try await url.withStore(logger: logger) { store in
                 var engineLogger = logger
                 engineLogger.logLevel = max(logger.logLevel, .warning)
                 let engine = ServingEngine(logger: engineLogger)
-                let worker = Worker(store: store, factory: AnalyzerFactory(engine: engine, repository: repository), name: name,
+                let worker = Worker(store: store, factory: AnalyzerFactory(engine: engine, repository: repository, threads: threads == 0 ? nil : threads), name: name,
                                     configuration: configuration, logger: logger)
                 logger.notice("worker ready", metadata: ["store": "\(url)", "worker": "\(name)", "concurrency": "\(concurrency)"])
                 let service = WorkerService(worker: worker, engine: engine, concurrency: concurrency)
