@@ -11,10 +11,13 @@ import Store
 public struct MediaAnalysis: Sendable {
     public let store: any Store
     public let factory: AnalyzerFactory
+    /// Longest stretch of a task computed between checkpoints (see ``JobSpec``).
+    public let checkpointSeconds: Double
 
-    public init(store: any Store, factory: AnalyzerFactory) {
+    public init(store: any Store, factory: AnalyzerFactory, checkpointSeconds: Double = 60) {
         self.store = store
         self.factory = factory
+        self.checkpointSeconds = checkpointSeconds
     }
 
     /// A file in the catalog.
@@ -101,10 +104,10 @@ public struct MediaAnalysis: Sendable {
         guard !missing.isEmpty else {
             return Submission(media: media, info: info, options: options, reused: reused, computing: [], job: nil, notes: notes)
         }
-        let spec = try await JobSpec.plan(path: record.location, info: info, options: try options.restricted(to: missing))
-        let job = try await store.createJob(media: media, features: missing.map { Feature($0) }, chunks: try spec.chunks.map {
-            try TimeRange(start: $0.start.seconds, end: $0.end.seconds)
-        }, parameters: try Worker.json(spec))
+        let spec = try await JobSpec.plan(path: record.location, info: info, options: try options.restricted(to: missing),
+                                          checkpointSeconds: checkpointSeconds)
+        let job = try await store.createJob(media: media, features: missing.map { Feature($0) }, chunks: try spec.taskRanges(),
+                                            parameters: try Worker.json(spec))
         return Submission(media: media, info: info, options: options, reused: reused, computing: missing, job: job, notes: notes)
     }
 

@@ -98,14 +98,15 @@ public final class Worker: Sendable {
         let cpuBefore = ProcessCPU.seconds()
         running.add(1, ordering: .relaxed)
         do {
-            let output = try await withLease(task, owner: owner) { frames in try await self.compute(task, frames: frames) }
+            let output = try await withLease(task, owner: owner) { frames in try await self.compute(task, owner: owner, frames: frames) }
+            let framesDecoded = output.reduce(0) { $0 + $1.framesDecoded }
             // With several chunks in flight in one process, its CPU time is shared out evenly among them.
             let cpu = (ProcessCPU.seconds() - cpuBefore) / Double(max(1, running.load(ordering: .relaxed)))
             running.subtract(1, ordering: .relaxed)
             let wall = (clock.now - started).seconds
-            try await store.renewLease(task: task.id, owner: owner, leaseDuration: configuration.leaseDuration, framesDone: output.framesDecoded)
+            try await store.renewLease(task: task.id, owner: owner, leaseDuration: configuration.leaseDuration, framesDone: framesDecoded)
             try await store.completeTask(task: task.id, owner: owner, cpuSeconds: cpu, wallSeconds: wall, output: try Self.json(output))
-            logger.info("chunk done", metadata: ["frames": "\(output.framesDecoded)", "cpu_s": "\(cpu)", "wall_s": "\(wall)"])
+            logger.info("chunk done", metadata: ["frames": "\(framesDecoded)", "cpu_s": "\(cpu)", "wall_s": "\(wall)"])
         } catch let error as LeaseLost {
             running.subtract(1, ordering: .relaxed)
             logger.warning("lease lost; dropping the chunk", metadata: ["error": "\(error.error)"])
@@ -151,20 +152,33 @@ public final class Worker: Sendable {
         }
     }
 
-    /// What one chunk task computes: its video analyzers over the chunk, and for the first chunk the
-    /// speech of the whole audio track (the VAD reads the track as one stream; it costs little).
-    private func compute(_ task: JobTask, frames: FrameCounter) async throws -> ChunkResult {
+    /// What one task computes: its segments' video analysis in order, each saved as a checkpoint with
+    /// the lease as soon as it is done, after those a previous holder saved; for the file's first segment
+    /// also the speech of the whole audio track (the VAD reads the track as one stream; it costs little).
+    private func compute(_ task: JobTask, owner: String, frames: FrameCounter) async throws -> [ChunkResult] {
         let (job, spec, path) = try await load(task.job)
-        guard let chunk = spec.chunk(startingAt: task.chunk.start) else {
-            throw PlayheadError(.invalidArgument, "job \(job.id) has no planned chunk starting at \(task.chunk.start) s")
+        guard let segments = spec.segments(ofTaskStartingAt: task.chunk.start) else {
+            throw PlayheadError(.invalidArgument, "job \(job.id) has no planned task starting at \(task.chunk.start) s")
+        }
+        var done: [ChunkResult] = []
+        if let checkpoint = task.checkpoint {
+            done = (try? JSONDecoder().decode([ChunkResult].self, from: Data(checkpoint.utf8))) ?? []
+            if !done.isEmpty { logger.notice("resuming from a checkpoint", metadata: ["job": "\(job.id)", "segments_done": "\(done.count)"]) }
         }
         let video = try await factory.videoAnalysis(spec.options, frameRate: spec.frameRate.doubleValue)
         let wantsSpeech = spec.options.features.contains("speech")
-        async let speech = chunk.index == 0 && wantsSpeech ? factory.speechDetector().detect(path: path) : nil
         let analysis = ChunkedAnalysis(analysis: video, planner: try JobPlanner(), workers: 1)
-        var result = try await analysis.analyse(path: path, chunk: chunk) { _ in frames.increment() }
-        if wantsSpeech { result.speech = try await speech ?? [] }
-        return result
+        for segment in segments.dropFirst(done.count) {
+            async let speech = segment.index == 0 && wantsSpeech ? factory.speechDetector().detect(path: path) : nil
+            var result = try await analysis.analyse(path: path, chunk: segment) { _ in frames.increment() }
+            if wantsSpeech { result.speech = try await speech ?? [] }
+            done.append(result)
+            if done.count < segments.count {
+                try await store.renewLease(task: task.id, owner: owner, leaseDuration: configuration.leaseDuration,
+                                           framesDone: frames.value, checkpoint: try Self.json(done))
+            }
+        }
+        return done
     }
 
     private func load(_ id: UUID) async throws -> (Job, JobSpec, String) {
@@ -197,9 +211,9 @@ public final class Worker: Sendable {
         }
         do {
             let (_, spec, path) = try await load(id)
-            let outputs = try tasks.sorted { $0.chunk.start < $1.chunk.start }.map { task in
+            let outputs = try tasks.sorted { $0.chunk.start < $1.chunk.start }.flatMap { task in
                 guard let output = task.output else { throw PlayheadError(.internal, "chunk \(task.chunk) succeeded without an output") }
-                return try JSONDecoder().decode(ChunkResult.self, from: Data(output.utf8))
+                return try JSONDecoder().decode([ChunkResult].self, from: Data(output.utf8))
             }
             let rate = spec.frameRate.doubleValue
             let stitcher = Stitcher(frameRate: rate, textSamplesPerSecond: ChunkedAnalysis.samplesPerSecond(.fps(Rational(Int64((spec.options.textFPS * 1000).rounded()), 1000)), frameRate: rate))

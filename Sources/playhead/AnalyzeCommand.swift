@@ -55,7 +55,7 @@ struct AnalyzeCommand: AsyncParsableCommand {
             let (report, scores, info) = try await url.withStore { store in
                 try await Self.serving { engine in
                     let analysis = MediaAnalysis(store: store, factory: AnalyzerFactory(engine: engine, repository: repository))
-                    let (media, _) = try await analysis.catalog(path: path)
+                    let media = try await analysis.catalog(path: path).media
                     let submission = try await analysis.submit(media: media, options: options)
                     if let job = submission.job {
                         let frameRate = submission.info.video?.frameRate.doubleValue ?? 25
@@ -67,8 +67,7 @@ struct AnalyzeCommand: AsyncParsableCommand {
                         progress?.finish()
                         let tasks = try await store.tasks(ofJob: job.id)
                         guard done.state == .succeeded else { throw MediaAnalysis.failure(of: done, tasks: tasks) }
-                        let frames = tasks.compactMap { $0.output.flatMap { try? JSONDecoder().decode(ChunkResult.self, from: Data($0.utf8)) } }
-                            .reduce(0) { $0 + $1.framesDecoded }
+                        let frames = tasks.reduce(0) { $0 + $1.framesDone }
                         let cpu = tasks.reduce(0) { $0 + $1.cpuSeconds }
                         Self.say("computed \(submission.computing.joined(separator: ", ")) in \(tasks.count) chunk(s): \(frames) frames decoded, \(String(format: "%.1f", cpu)) CPU-s")
                     }

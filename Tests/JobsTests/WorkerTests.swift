@@ -54,14 +54,14 @@ import Testing
     @Test func aChunkedJobOnTwoWorkersIsTheWholeFileResultAndIsNotComputedTwice() async throws {
         let path = try ChunkedAnalysisTests.seamsClip()
         let whole = try await withAnalysis(try scratchStore()) { analysis in
-            let (media, _) = try await analysis.catalog(path: path)
+            let media = try await analysis.catalog(path: path).media
             let submission = try await analysis.submit(media: media, options: try AnalysisOptions(features: ["shots", "faces"]))
             let job = try #require(submission.job)
             #expect(try await analysis.run(job: job.id, workers: 1, worker: Self.fast).state == .succeeded)
             return try await analysis.report(submission).report
         }
         try await withAnalysis(try scratchStore()) { analysis in
-            let (media, _) = try await analysis.catalog(path: path)
+            let media = try await analysis.catalog(path: path).media
             let submission = try await analysis.submit(media: media, options: Self.options)
             let job = try #require(submission.job)
             #expect(submission.computing == ["shots", "faces"] && submission.reused.isEmpty)
@@ -90,6 +90,44 @@ import Testing
         }
     }
 
+    /// A task taken over after its worker died resumes at its first unsaved segment: the saved segments are
+    /// not computed again (the checkpoint's marked frame count comes through to the output) and the result
+    /// is the same as an uninterrupted run.
+    @Test func aTakenOverTaskResumesFromItsCheckpoint() async throws {
+        let path = try ChunkedAnalysisTests.seamsClip()
+        let options = try AnalysisOptions(features: ["shots", "faces"])
+        let uninterrupted = try await withAnalysis(try scratchStore()) { analysis in
+            let media = try await analysis.catalog(path: path).media
+            let submission = try await analysis.submit(media: media, options: options)
+            #expect(try await analysis.run(job: try #require(submission.job).id, workers: 1, worker: Self.fast).state == .succeeded)
+            return try await analysis.report(submission).report
+        }
+        try await withAnalysis(try scratchStore()) { base in
+            let analysis = MediaAnalysis(store: base.store, factory: base.factory, checkpointSeconds: 3)
+            let media = try await analysis.catalog(path: path).media
+            let submission = try await analysis.submit(media: media, options: options)
+            let job = try #require(submission.job)
+            let spec = try JSONDecoder().decode(JobSpec.self, from: Data(try #require(try await analysis.store.job(job.id)?.parameters).utf8))
+            #expect(spec.segments.count == 4 && spec.tasks == [0..<4], "one task of four 3 s segments")
+
+            // A worker that saved its first two segments and died.
+            let dead = try #require(try await analysis.store.leaseNextTask(owner: "dead", leaseDuration: .milliseconds(1)))
+            let chunked = ChunkedAnalysis(analysis: try await analysis.factory.videoAnalysis(options, frameRate: 25), planner: try JobPlanner(), workers: 1)
+            var saved = [try await chunked.analyse(path: path, chunk: spec.segments[0]), try await chunked.analyse(path: path, chunk: spec.segments[1])]
+            saved[1].framesDecoded = 999_999
+            try await analysis.store.renewLease(task: dead.id, owner: "dead", leaseDuration: .milliseconds(1), framesDone: 150,
+                                               checkpoint: String(decoding: try JSONEncoder().encode(saved), as: UTF8.self))
+
+            let done = try await analysis.run(job: job.id, workers: 1, worker: Self.fast)
+            #expect(done.state == .succeeded, "\(done.error ?? "")")
+            let task = try #require(try await analysis.store.tasks(ofJob: job.id).first)
+            let output = try JSONDecoder().decode([ChunkResult].self, from: Data(try #require(task.output).utf8))
+            #expect(task.attempts == 2 && output.count == 4)
+            #expect(output[1].framesDecoded == 999_999, "the saved segment was kept, not computed again")
+            #expect(try await analysis.report(submission).report == uninterrupted)
+        }
+    }
+
     /// A 12 s clip whose bytes around 3.4 s are overwritten: the chunk holding them ([3, 6) s) fails on
     /// every attempt; the next chunk, which decodes from the keyframe at 4 s for its overlap, does not reach them.
     static func damagedClip() throws -> String {
@@ -108,7 +146,7 @@ import Testing
     @Test func aDamagedChunkFailsAfterItsRetriesAndTheOtherChunksAreKept() async throws {
         let path = try Self.damagedClip()
         try await withAnalysis(try scratchStore()) { analysis in
-            let (media, _) = try await analysis.catalog(path: path)
+            let media = try await analysis.catalog(path: path).media
             let submission = try await analysis.submit(media: media, options: try AnalysisOptions(features: ["shots"], chunkSeconds: 3))
             let job = try #require(submission.job)
             let done = try await analysis.run(job: job.id, workers: 2, worker: Self.fast)
@@ -132,7 +170,8 @@ import Testing
         let server = try #require(SharedPostgresServer.current)
         let url = try await server.get().createDatabase()
         let (media, job, duration) = try await withAnalysis(try StoreURL(url)) { analysis in
-            let (media, info) = try await analysis.catalog(path: path)
+            let cataloged = try await analysis.catalog(path: path)
+            let (media, info) = (cataloged.media, cataloged.info)
             let job = try #require(try await analysis.submit(media: media, options: Self.options).job)
             return (media, job.id, FeatureResults.duration(of: info))
         }
@@ -163,7 +202,8 @@ import Testing
         }
 
         let reference = try await withAnalysis(try scratchStore()) { analysis in
-            let (media, info) = try await analysis.catalog(path: path)
+            let cataloged = try await analysis.catalog(path: path)
+            let (media, info) = (cataloged.media, cataloged.info)
             let job = try #require(try await analysis.submit(media: media, options: Self.options).job)
             #expect(try await analysis.run(job: job.id, workers: 1, worker: Self.fast).state == .succeeded)
             return try await annotations(analysis, media: media, info: .init(duration: FeatureResults.duration(of: info)))
