@@ -5,7 +5,8 @@ import PlayheadCore
 import Serving
 import Store
 
-/// An HTTP error with the JSON body every route uses: `{"error": {"code": "...", "message": "..."}}`.
+/// An HTTP error with the JSON body every route uses: `{"error": {"code": "...", "message": "..."}}`, except
+/// the KServe v2 routes (`/v2/…`), whose protocol makes `error` the message string: `{"error": "...", "code": "..."}`.
 public struct APIError: Error, HTTPResponseError, Sendable {
     public let status: HTTPResponse.Status
     /// Stable, machine-readable; clients branch on it.
@@ -41,7 +42,10 @@ public struct APIError: Error, HTTPResponseError, Sendable {
     public func response(from request: Request, context: some RequestContext) throws -> Response {
         var headers: HTTPFields = [.contentType: "application/json"]
         if let retryAfterSeconds { headers[.retryAfter] = String(retryAfterSeconds) }
-        let body = KServeJSON.data(["error": ["code": code, "message": message]])
+        // KServe clients (tritonclient among them) print `error` as the message, so there it must be a string.
+        let body = request.uri.path.hasPrefix("/v2")
+            ? KServeJSON.data(["error": message, "code": code])
+            : KServeJSON.data(["error": ["code": code, "message": message]])
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(copying: body)))
     }
 }

@@ -26,7 +26,7 @@ public actor ConfigReloader {
 
     /// What a reload did to one deployment.
     public enum Change: Sendable, Equatable {
-        case unchanged, deployed, updated, rolledBack(String), failed(String), removalNeedsRestart
+        case unchanged, deployed, updated, rolledBack(String), failed(String), removed
     }
 
     /// Re-reads the file and applies it; an unreadable file changes nothing.
@@ -68,8 +68,11 @@ public actor ConfigReloader {
                 changes[declared.name] = .failed(error.description)
             }
         }
-        for name in current.keys where !file.deployments.contains(where: { $0.name == name }) {
-            changes[name] = .removalNeedsRestart
+        for name in current.keys.sorted() where !file.deployments.contains(where: { $0.name == name }) {
+            // New requests get 404 at once; those already queued or running finish.
+            await engine.remove(name)
+            current[name] = nil
+            changes[name] = .removed
         }
         for (name, change) in changes.sorted(by: { $0.key < $1.key }) where change != .unchanged {
             logger.notice("reload", metadata: ["deployment": "\(name)", "change": "\(change)"])

@@ -78,9 +78,10 @@ public struct DeploymentHandle: Sendable {
 
     /// Keeps the remote server's error code when it sent one, so callers can branch on it as if local.
     private static func remoteError(status: Int, body: Data, url: URL) -> ServingError {
-        if let object = try? JSONSerialization.jsonObject(with: body) as? [String: Any],
-           let error = object["error"] as? [String: Any], let code = (error["code"] as? String).flatMap(ServingError.Code.init(rawValue:)) {
-            return ServingError(code, "\(url.host ?? "remote"): \(error["message"] as? String ?? "")")
+        // KServe's error body, `{"error": message}`, with Playhead's `code` beside it.
+        if let object = try? JSONSerialization.jsonObject(with: body) as? [String: Any], let message = object["error"] as? String,
+           let code = (object["code"] as? String).flatMap(ServingError.Code.init(rawValue:)) {
+            return ServingError(code, "\(url.host ?? "remote"): \(message)")
         }
         return ServingError(.remoteFailed, "\(url.absoluteString) answered HTTP \(status): \(String(decoding: body.prefix(300), as: UTF8.self))")
     }

@@ -47,6 +47,14 @@ public actor ServingEngine {
         return true
     }
 
+    /// Removes a deployment: new requests get `deploymentNotFound` at once, queued and running ones finish
+    /// (its replicas drain), then its batch loop ends. Nothing happens when there is none of that name.
+    public func remove(_ name: String) async {
+        guard let deployment = deployments.removeValue(forKey: name) else { return }
+        logger.notice("removing deployment", metadata: ["deployment": "\(name)"])
+        await deployment.shutdown()
+    }
+
     /// Rolls `config.name` over to `config`'s version (see `Deployment.update`).
     public func update(_ config: DeploymentConfig) async throws(ServingError) {
         try await deployment(named: config.name).update(to: config)

@@ -85,8 +85,10 @@ final class LiveServer: Sendable {
         return (http.statusCode, fields, data)
     }
 
-    /// The `{"error": {"code", "message"}}` body of a failed request.
+    /// The code of a failed request's body: `{"error": {"code", "message"}}`, or KServe's `{"error": message, "code"}` under /v2.
     static func errorCode(_ body: Data) -> String? {
-        ((try? JSONSerialization.jsonObject(with: body) as? [String: Any])?["error"] as? [String: Any])?["code"] as? String
+        guard let object = (try? JSONSerialization.jsonObject(with: body)) as? [String: Any] else { return nil }
+        if let error = object["error"] as? [String: Any] { return error["code"] as? String }
+        return object["error"] is String ? object["code"] as? String : nil
     }
 }

@@ -80,4 +80,31 @@ import TestSupport
         #expect(await deployment.config.version == "2")
         await server.stop()
     }
+
+    /// A deployment dropped from the file is removed: its name answers 404 at once, the others keep serving.
+    @Test func aDeploymentLeftOutOfTheFileIsRemoved() async throws {
+        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("reload-\(UUID().uuidString).yaml")
+        defer { try? FileManager.default.removeItem(at: scratch) }
+        let faces = """
+
+              - name: faces
+                model: blazeface-short
+                replicas: 1
+            """
+        try (Self.yaml(version: "1") + faces).write(to: scratch, atomically: true, encoding: .utf8)
+        let initial = try ServerConfig.load(path: scratch.path)
+        let server = try await LiveServer.start { engine in
+            for declared in initial.deployments {
+                try await engine.deploy(ServerConfig.deploymentConfig(declared, repository: LiveServer.repository, core: LiveServer.core))
+            }
+        }
+        let reloader = ConfigReloader(path: scratch.path, loaded: initial, engine: server.engine, repository: LiveServer.repository,
+                                      core: LiveServer.core, logger: Logger(label: "reload-test"))
+        try "deployments:\(faces)\n".write(to: scratch, atomically: true, encoding: .utf8)
+        #expect(await reloader.reload() == ["nudenet": .removed, "faces": .unchanged])
+        #expect(try await server.request("GET", "/v2/models/nudenet/ready").0 == 404)
+        #expect(try await server.request("GET", "/v2/models/faces/ready").0 == 200)
+        #expect(await server.engine.names == ["faces"])
+        await server.stop()
+    }
 }

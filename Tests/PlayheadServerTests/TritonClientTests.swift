@@ -41,6 +41,7 @@ import TestSupport
         raise SystemExit("expected an error for an unknown model")
     except http.InferenceServerException as error:
         assert error.status() == "404", error.status()
+        assert "no-such-model" in str(error), str(error)
     print("ok")
     """#
 
