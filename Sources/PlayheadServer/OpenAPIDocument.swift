@@ -8,7 +8,9 @@ enum OpenAPIDocument {
       version: 0.1.0
       description: >
         Video and image inference serving. KServe v2 inference protocol (REST) with the binary tensor
-        data extension. Every error is JSON {"error": {"code", "message"}} with a stable code.
+        data extension; a media catalog, analysis jobs computed by workers, and their annotations.
+        Every error is JSON {"error": {"code", "message"}} with a stable code, except under /v2, where the
+        KServe protocol makes it {"error": message, "code": code}.
         When the server has a token, every route except health, metrics and this document needs
         `Authorization: Bearer <token>`.
     components:
@@ -31,8 +33,64 @@ enum OpenAPIDocument {
                   enum: [invalid_input, deployment_not_found, version_not_found, deadline_exceeded, queue_full,
                          cancelled, unavailable, inference_failed, invalid_config, remote_failed, internal,
                          not_found, payload_too_large, unauthorized, unsupported_format, corrupt_media,
-                         empty_file, no_video_stream]
+                         empty_file, no_video_stream, unknown_feature, invalid_range, conflict]
                 message: {type: string}
+        KServeError:
+          type: object
+          required: [error]
+          properties:
+            error: {type: string, description: the message}
+            code: {type: string, description: the same stable codes as Error}
+        Media:
+          type: object
+          properties:
+            id: {type: string, description: SHA-256 of the file's bytes (64 hex digits)}
+            duration: {type: number}
+            fps: {type: number}
+            frame_count: {type: integer}
+            width: {type: integer}
+            height: {type: integer}
+        Annotation:
+          type: object
+          properties:
+            feature: {type: string, enum: [shots, faces, text, safety, speech]}
+            start: {type: number, description: seconds}
+            end: {type: number}
+            label: {type: string}
+            score: {type: number}
+            box: {$ref: '#/components/schemas/Box'}
+            payload: {description: 'the report item: {"order", "item"}'}
+            model: {type: string, description: name@version}
+        Job:
+          type: object
+          properties:
+            id: {type: string}
+            media: {type: string}
+            features: {type: array, items: {type: string}}
+            state: {type: string, enum: [queued, running, done, failed]}
+            error: {type: string}
+            computing: {type: array, items: {type: string}, description: features computed by this job (POST only)}
+            reused: {type: array, items: {type: string}, description: features already in the store (POST only)}
+            progress:
+              type: object
+              properties: {chunks_done: {type: integer}, chunks: {type: integer}, frames_done: {type: integer}}
+            cost:
+              type: object
+              properties: {cpu_seconds: {type: number}, chunk_wall_seconds: {type: number}, elapsed_seconds: {type: number}}
+            chunks:
+              type: array
+              items:
+                type: object
+                properties:
+                  start: {type: number}
+                  end: {type: number}
+                  state: {type: string, enum: [queued, leased, succeeded, failed]}
+                  attempts: {type: integer}
+                  frames_done: {type: integer}
+                  cpu_seconds: {type: number}
+                  wall_seconds: {type: number}
+                  error: {type: string}
+                  worker: {type: string}
         Box:
           type: object
           properties: {x: {type: number}, y: {type: number}, width: {type: number}, height: {type: number}}
@@ -88,6 +146,9 @@ enum OpenAPIDocument {
         Error:
           description: failure
           content: {application/json: {schema: {$ref: '#/components/schemas/Error'}}}
+        KServeError:
+          description: failure (KServe form)
+          content: {application/json: {schema: {$ref: '#/components/schemas/KServeError'}}}
         Infer:
           description: >
             Outputs. With binary outputs the body is a JSON header of Inference-Header-Content-Length
@@ -107,7 +168,7 @@ enum OpenAPIDocument {
       /v2/health/ready:
         get:
           security: []
-          responses: {'200': {description: every deployment has a replica ready}, '503': {$ref: '#/components/responses/Error'}}
+          responses: {'200': {description: every deployment has a replica ready}, '503': {$ref: '#/components/responses/KServeError'}}
       /v2:
         get:
           responses: {'200': {description: 'server metadata: name, version, extensions'}}
@@ -116,21 +177,21 @@ enum OpenAPIDocument {
           parameters: [{$ref: '#/components/parameters/name'}]
           responses:
             '200': {description: model metadata, content: {application/json: {schema: {$ref: '#/components/schemas/ModelMetadata'}}}}
-            '404': {$ref: '#/components/responses/Error'}
+            '404': {$ref: '#/components/responses/KServeError'}
       /v2/models/{name}/versions/{version}:
         get:
           parameters: [{$ref: '#/components/parameters/name'}, {$ref: '#/components/parameters/version'}]
           responses:
             '200': {description: model metadata, content: {application/json: {schema: {$ref: '#/components/schemas/ModelMetadata'}}}}
-            '404': {$ref: '#/components/responses/Error'}
+            '404': {$ref: '#/components/responses/KServeError'}
       /v2/models/{name}/ready:
         get:
           parameters: [{$ref: '#/components/parameters/name'}]
-          responses: {'200': {description: ready}, '404': {$ref: '#/components/responses/Error'}, '503': {$ref: '#/components/responses/Error'}}
+          responses: {'200': {description: ready}, '404': {$ref: '#/components/responses/KServeError'}, '503': {$ref: '#/components/responses/KServeError'}}
       /v2/models/{name}/versions/{version}/ready:
         get:
           parameters: [{$ref: '#/components/parameters/name'}, {$ref: '#/components/parameters/version'}]
-          responses: {'200': {description: ready}, '404': {$ref: '#/components/responses/Error'}, '503': {$ref: '#/components/responses/Error'}}
+          responses: {'200': {description: ready}, '404': {$ref: '#/components/responses/KServeError'}, '503': {$ref: '#/components/responses/KServeError'}}
       /v2/models/{name}/infer:
         post:
           parameters:
@@ -143,12 +204,12 @@ enum OpenAPIDocument {
               application/octet-stream: {schema: {type: string, format: binary}}
           responses:
             '200': {$ref: '#/components/responses/Infer'}
-            '400': {$ref: '#/components/responses/Error'}
-            '401': {$ref: '#/components/responses/Error'}
-            '404': {$ref: '#/components/responses/Error'}
-            '413': {$ref: '#/components/responses/Error'}
-            '503': {$ref: '#/components/responses/Error'}
-            '504': {$ref: '#/components/responses/Error'}
+            '400': {$ref: '#/components/responses/KServeError'}
+            '401': {$ref: '#/components/responses/KServeError'}
+            '404': {$ref: '#/components/responses/KServeError'}
+            '413': {$ref: '#/components/responses/KServeError'}
+            '503': {$ref: '#/components/responses/KServeError'}
+            '504': {$ref: '#/components/responses/KServeError'}
       /v2/models/{name}/versions/{version}/infer:
         post:
           parameters:
@@ -162,9 +223,9 @@ enum OpenAPIDocument {
               application/octet-stream: {schema: {type: string, format: binary}}
           responses:
             '200': {$ref: '#/components/responses/Infer'}
-            '400': {$ref: '#/components/responses/Error'}
-            '404': {$ref: '#/components/responses/Error'}
-            '503': {$ref: '#/components/responses/Error'}
+            '400': {$ref: '#/components/responses/KServeError'}
+            '404': {$ref: '#/components/responses/KServeError'}
+            '503': {$ref: '#/components/responses/KServeError'}
       /v1/images/analyze:
         post:
           parameters:
@@ -197,6 +258,89 @@ enum OpenAPIDocument {
             '400': {$ref: '#/components/responses/Error'}
             '404': {$ref: '#/components/responses/Error'}
             '413': {$ref: '#/components/responses/Error'}
+      /v1/media:
+        post:
+          description: >
+            Upload a media file: the raw bytes as the body, or a multipart/form-data form with a file field.
+            Streamed to disk, hashed (the id is its SHA-256), probed; a new media starts the registered pipelines' jobs.
+          requestBody:
+            required: true
+            content:
+              application/octet-stream: {schema: {type: string, format: binary}}
+              multipart/form-data: {schema: {type: object, properties: {file: {type: string, format: binary}}}}
+          responses:
+            '201':
+              description: a new media
+              content:
+                application/json:
+                  schema:
+                    allOf:
+                      - {$ref: '#/components/schemas/Media'}
+                      - type: object
+                        properties:
+                          bytes: {type: integer}
+                          new: {type: boolean}
+                          jobs: {type: array, items: {type: object, properties: {pipeline: {type: string}, id: {type: string}, computing: {type: array, items: {type: string}}}}}
+            '200': {description: the same bytes were uploaded before, content: {application/json: {schema: {$ref: '#/components/schemas/Media'}}}}
+            '400': {$ref: '#/components/responses/Error'}
+            '413': {$ref: '#/components/responses/Error'}
+        get:
+          parameters:
+            - {name: limit, in: query, schema: {type: integer, default: 100, minimum: 1, maximum: 1000}}
+          responses:
+            '200':
+              description: the most recently added media first
+              content: {application/json: {schema: {type: object, properties: {media: {type: array, items: {$ref: '#/components/schemas/Media'}}}}}}
+      /v1/media/{id}:
+        get:
+          parameters: [{name: id, in: path, required: true, schema: {type: string}}]
+          responses:
+            '200': {description: the media, content: {application/json: {schema: {$ref: '#/components/schemas/Media'}}}}
+            '400': {$ref: '#/components/responses/Error'}
+            '404': {$ref: '#/components/responses/Error'}
+      /v1/media/{id}/annotations:
+        get:
+          parameters:
+            - {name: id, in: path, required: true, schema: {type: string}}
+            - {name: feature, in: query, schema: {type: string, enum: [shots, faces, text, safety, speech]}, description: every feature when absent}
+            - {name: from, in: query, schema: {type: number, default: 0}}
+            - {name: to, in: query, schema: {type: number}, description: the end of the media when absent}
+            - {name: model, in: query, schema: {type: string}, description: 'name@version; every version when absent'}
+          responses:
+            '200':
+              description: annotations overlapping [from, to), by start
+              content: {application/json: {schema: {type: object, properties: {media: {type: string}, annotations: {type: array, items: {$ref: '#/components/schemas/Annotation'}}}}}}
+            '400': {$ref: '#/components/responses/Error'}
+            '404': {$ref: '#/components/responses/Error'}
+      /v1/jobs:
+        post:
+          requestBody:
+            required: true
+            content:
+              application/json:
+                schema:
+                  type: object
+                  required: [media, features]
+                  properties:
+                    media: {type: string}
+                    features: {type: array, items: {type: string, enum: [shots, faces, text, safety, speech]}}
+                    fps: {type: number, default: 5, description: face frames per second}
+                    text_fps: {type: number, default: 1}
+                    safety_fps: {type: number, default: 2}
+                    face_model: {type: string, enum: [blazeface-full, blazeface-short], default: blazeface-full}
+                    chunk_seconds: {type: number, default: 0, description: task length; 0 is one task}
+          responses:
+            '202': {description: queued for the features the store lacks, content: {application/json: {schema: {$ref: '#/components/schemas/Job'}}}}
+            '200': {description: everything was in the store; the job is done, content: {application/json: {schema: {$ref: '#/components/schemas/Job'}}}}
+            '400': {$ref: '#/components/responses/Error'}
+            '404': {$ref: '#/components/responses/Error'}
+      /v1/jobs/{id}:
+        get:
+          parameters: [{name: id, in: path, required: true, schema: {type: string}}]
+          responses:
+            '200': {description: state, per-chunk progress, cost and errors, content: {application/json: {schema: {$ref: '#/components/schemas/Job'}}}}
+            '400': {$ref: '#/components/responses/Error'}
+            '404': {$ref: '#/components/responses/Error'}
       /metrics:
         get:
           security: []

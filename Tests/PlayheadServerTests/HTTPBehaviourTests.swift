@@ -1,6 +1,8 @@
 import Foundation
+import Jobs
 import PlayheadServer
 import Serving
+import Store
 import Testing
 import TestSupport
 import Yams
@@ -139,7 +141,10 @@ import Yams
     }
 
     @Test func openAPIDocumentDescribesEveryRegisteredRoute() async throws {
-        let router = PlayheadHTTPServer(engine: ServingEngine(), options: .init()).makeRouter()
+        let engine = ServingEngine()
+        let store = try SQLiteStore(path: try TestMedia.scratchDirectory().appendingPathComponent("store.db").path)
+        let analysis = MediaAnalysis(store: store, factory: AnalyzerFactory(engine: engine, repository: LiveServer.repository))
+        let router = PlayheadHTTPServer(engine: engine, options: .init(), analysis: analysis).makeRouter()
         let document = try #require(try Yams.load(yaml: String(decoding: try await documentBody(), as: UTF8.self)) as? [String: Any])
         #expect(document["openapi"] as? String == "3.1.0")
         let paths = try #require(document["paths"] as? [String: Any])
