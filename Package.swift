@@ -58,7 +58,11 @@ let package = Package(
         ),
         .target(
             name: "Jobs",
-            dependencies: ["PlayheadCore", "MediaIO", "Inference", "Analyzers", "Serving", "Store", .product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                "PlayheadCore", "MediaIO", "Inference", "Analyzers", "Serving", "Store",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
             linkerSettings: openVINORuntimeRPath
         ),
         .target(

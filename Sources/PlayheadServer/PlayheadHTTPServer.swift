@@ -95,7 +95,7 @@ public struct PlayheadHTTPServer: Sendable {
             logger: logger)
         guard let analysis, options.jobWorkers > 0 else { return [EngineService(engine: engine), application] }
         let worker = Worker(store: analysis.store, factory: analysis.factory, name: "\(Worker.defaultName())/serve", logger: logger)
-        return [EngineService(engine: engine), JobWorkersService(worker: worker, concurrency: options.jobWorkers), application]
+        return [EngineService(engine: engine), WorkerService(worker: worker, concurrency: options.jobWorkers), application]
     }
 }
 

@@ -69,6 +69,21 @@ public actor ServingEngine {
         }
     }
 
+    /// Runs the engine while `body` runs with it, then drains it, also when `body` throws.
+    public nonisolated func serving<T: Sendable>(_ body: @Sendable (ServingEngine) async throws -> T) async throws -> T {
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { await self.run() }
+            do {
+                let result = try await body(self)
+                await shutdown()
+                return result
+            } catch {
+                await shutdown()
+                throw error
+            }
+        }
+    }
+
     /// Stops accepting, finishes queued and running requests in every deployment, then ends `run()`.
     public func shutdown() async {
         addedSink.finish()

@@ -53,7 +53,8 @@ struct AnalyzeCommand: AsyncParsableCommand {
             let repository = ModelRepository(root: models ?? ModelRepository.defaultRoot())
             let (path, workers) = (file, workers)
             let (report, scores, info) = try await url.withStore { store in
-                try await Self.serving { engine in
+                // The same serving engine `playhead serve` runs (one deployment per model); routine start-ups stay quiet.
+                try await ServingEngine(logger: Self.quietLogger).serving { engine in
                     let analysis = MediaAnalysis(store: store, factory: AnalyzerFactory(engine: engine, repository: repository))
                     let media = try await analysis.catalog(path: path).media
                     let submission = try await analysis.submit(media: media, options: options)
@@ -109,22 +110,6 @@ struct AnalyzeCommand: AsyncParsableCommand {
         return logger
     }()
 
-    /// Runs `body` with an in-process serving engine (one deployment per model, as `playhead serve` runs
-    /// them), then drains the engine. Replica start-ups are routine here; only problems reach the terminal.
-    private static func serving<T: Sendable>(_ body: @Sendable (ServingEngine) async throws -> T) async throws -> T {
-        let engine = ServingEngine(logger: quietLogger)
-        return try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { await engine.run() }
-            do {
-                let result = try await body(engine)
-                await engine.shutdown()
-                return result
-            } catch {
-                await engine.shutdown()
-                throw error
-            }
-        }
-    }
 
     /// The HTML report: a still from the middle of each shot (or a dozen evenly spaced without shots).
     private func htmlReport(_ report: AnalysisReport, shotScores: [Float], info: MediaInfo) async throws -> HTMLReport {

@@ -7,7 +7,6 @@ import PlayheadCore
 import Serving
 import ServiceLifecycle
 import Store
-import Synchronization
 
 /// `playhead worker`: a stateless worker computing chunks of the store's queued jobs.
 struct WorkerCommand: AsyncParsableCommand {
@@ -60,39 +59,13 @@ struct WorkerCommand: AsyncParsableCommand {
                 let worker = Worker(store: store, factory: AnalyzerFactory(engine: engine, repository: repository, threads: threads == 0 ? nil : threads), name: name,
                                     configuration: configuration, logger: logger)
                 logger.notice("worker ready", metadata: ["store": "\(url)", "worker": "\(name)", "concurrency": "\(concurrency)"])
-                let service = WorkerService(worker: worker, engine: engine, concurrency: concurrency)
-                let group = ServiceGroup(configuration: .init(services: [.init(service: service)],
-                                                             gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
-                try await group.run()
+                try await engine.serving { _ in
+                    let service = WorkerService(worker: worker, concurrency: concurrency)
+                    let group = ServiceGroup(configuration: .init(services: [.init(service: service)],
+                                                                 gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+                    try await group.run()
+                }
             }
         }
     }
-}
-
-/// The worker loop and its serving engine; graceful shutdown lets the chunks in progress finish.
-struct WorkerService: Service {
-    let worker: Worker
-    let engine: ServingEngine
-    let concurrency: Int
-
-    func run() async throws {
-        let stopping = StopFlag()
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { await engine.run() }
-            try await withGracefulShutdownHandler {
-                try await worker.run(concurrency: concurrency) { stopping.isSet }
-            } onGracefulShutdown: {
-                stopping.set()
-            }
-            await engine.shutdown()
-            try await group.waitForAll()
-        }
-    }
-}
-
-/// Set once, on graceful shutdown; read between chunks.
-final class StopFlag: Sendable {
-    private let flag = Atomic<Bool>(false)
-    func set() { flag.store(true, ordering: .relaxed) }
-    var isSet: Bool { flag.load(ordering: .relaxed) }
 }

@@ -18,19 +18,8 @@ import Testing
     /// Runs `body` with a `MediaAnalysis` on `url`'s store and an in-process serving engine.
     func withAnalysis<T: Sendable>(_ url: StoreURL, _ body: @Sendable (MediaAnalysis) async throws -> T) async throws -> T {
         try await url.withStore { store in
-            let engine = ServingEngine()
-            return try await withThrowingTaskGroup(of: Void.self) { group in
-                group.addTask { await engine.run() }
-                defer { group.cancelAll() }
-                let analysis = MediaAnalysis(store: store, factory: AnalyzerFactory(engine: engine, repository: ChunkedAnalysisTests.repository))
-                do {
-                    let result = try await body(analysis)
-                    await engine.shutdown()
-                    return result
-                } catch {
-                    await engine.shutdown()
-                    throw error
-                }
+            try await ServingEngine().serving { engine in
+                try await body(MediaAnalysis(store: store, factory: AnalyzerFactory(engine: engine, repository: ChunkedAnalysisTests.repository)))
             }
         }
     }

@@ -20,19 +20,25 @@ import TestSupport
         """ + (canary ? "\n    canary: {share: 0.3, window_s: 0.5, min_requests: 5, max_error_rate_increase: 0.05, max_p99_ratio: 1000, patience_s: 60}\n" : "\n")
     }
 
-    @Test(arguments: [false, true])
-    func aChangedVersionRollsOverUnderLoadWithoutFailures(canary: Bool) async throws {
-        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("reload-\(UUID().uuidString).yaml")
-        defer { try? FileManager.default.removeItem(at: scratch) }
-        try Self.yaml(version: "1").write(to: scratch, atomically: true, encoding: .utf8)
-        let initial = try ServerConfig.load(path: scratch.path)
+    /// A live server with the deployments of `yaml` (written to `file`) and a reloader watching the file.
+    static func serve(_ yaml: String, at file: URL) async throws -> (LiveServer, ConfigReloader) {
+        try yaml.write(to: file, atomically: true, encoding: .utf8)
+        let initial = try ServerConfig.load(path: file.path)
         let server = try await LiveServer.start { engine in
             for declared in initial.deployments {
                 try await engine.deploy(ServerConfig.deploymentConfig(declared, repository: LiveServer.repository, core: LiveServer.core))
             }
         }
-        let reloader = ConfigReloader(path: scratch.path, loaded: initial, engine: server.engine, repository: LiveServer.repository,
+        let reloader = ConfigReloader(path: file.path, loaded: initial, engine: server.engine, repository: LiveServer.repository,
                                       core: LiveServer.core, logger: Logger(label: "reload-test"))
+        return (server, reloader)
+    }
+
+    @Test(arguments: [false, true])
+    func aChangedVersionRollsOverUnderLoadWithoutFailures(canary: Bool) async throws {
+        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("reload-\(UUID().uuidString).yaml")
+        defer { try? FileManager.default.removeItem(at: scratch) }
+        let (server, reloader) = try await Self.serve(Self.yaml(version: "1"), at: scratch)
         #expect(await reloader.reload() == ["nudenet": .unchanged])
 
         let body = Data(#"{"inputs":[{"name":"images","shape":[1,3,320,320],"datatype":"FP32","parameters":{"binary_data_size":1228800}}]}"#.utf8)
@@ -91,15 +97,7 @@ import TestSupport
                 model: blazeface-short
                 replicas: 1
             """
-        try (Self.yaml(version: "1") + faces).write(to: scratch, atomically: true, encoding: .utf8)
-        let initial = try ServerConfig.load(path: scratch.path)
-        let server = try await LiveServer.start { engine in
-            for declared in initial.deployments {
-                try await engine.deploy(ServerConfig.deploymentConfig(declared, repository: LiveServer.repository, core: LiveServer.core))
-            }
-        }
-        let reloader = ConfigReloader(path: scratch.path, loaded: initial, engine: server.engine, repository: LiveServer.repository,
-                                      core: LiveServer.core, logger: Logger(label: "reload-test"))
+        let (server, reloader) = try await Self.serve(Self.yaml(version: "1") + faces, at: scratch)
         try "deployments:\(faces)\n".write(to: scratch, atomically: true, encoding: .utf8)
         #expect(await reloader.reload() == ["nudenet": .removed, "faces": .unchanged])
         #expect(try await server.request("GET", "/v2/models/nudenet/ready").0 == 404)
