@@ -6,17 +6,20 @@ import PlayheadCore
 import PlayheadServer
 import Serving
 import ServiceLifecycle
+import Sessions
+import Store
 
 /// `playhead serve`: the KServe v2 HTTP server over the deployments of `playhead.yaml`.
 struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "serve",
-        abstract: "Serve models over HTTP (KServe v2 inference protocol, /metrics, /openapi.yaml).",
+        abstract: "Serve models over HTTP (KServe v2 inference protocol, playback sessions, /metrics, /openapi.yaml).",
         discussion: """
         Without --config every installed model is served under its own name with default settings.
         SIGTERM or Ctrl-C stops accepting, finishes in-flight requests and exits 0. SIGHUP re-reads
         --config: changed deployments roll over to the new settings with no failed request (through a
-        canary when the deployment declares one), new deployments start.
+        canary when the deployment declares one), new deployments start. Playback sessions
+        (/v1/sessions, the player page at /) read media and memoized results from --store.
         """
     )
 
@@ -25,6 +28,10 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Listen port (default: the config's, else 8080; 0 picks a free port).") var port: Int?
     @Option(help: "Model repository (default: $PLAYHEAD_MODELS or ./models).") var models: String?
     @Option(help: "Log level: trace, debug, info, notice, warning, error.") var logLevel: String = "info"
+    @Option(help: "Media catalog and memoized results: sqlite:///path, a path, or postgres://… (default: $PLAYHEAD_DATA/playhead.db, else ./data/playhead.db).")
+    var store: String?
+    @Option(name: .customLong("media"), help: "Add a video file to the catalog before serving (repeatable); its id is logged.")
+    var media: [String] = []
 
     func run() async throws {
         try await reportingErrors {
@@ -50,21 +57,30 @@ struct ServeCommand: AsyncParsableCommand {
             if options.isExposedWithoutToken {
                 logger.warning("listening on a non-loopback address without a token: anyone who can reach it can run models; set PLAYHEAD_TOKEN or server.token", metadata: ["host": "\(options.host)"])
             }
-            let server = PlayheadHTTPServer(engine: engine, options: options)
             let names = await engine.names
-            let announcer = logger
-            let services = server.makeServices(logger: logger) { port in
-                announcer.notice("serving", metadata: ["url": "http://\(options.host):\(port)", "deployments": "\(names.joined(separator: ","))"])
+            let storeURL = try store.map { text throws(StoreError) in try StoreURL(text) } ?? StoreURL.defaultURL()
+            let (config, media) = (config, media)
+            try await storeURL.withStore(logger: logger) { [logger] store in
+                for path in media {
+                    let record = try await MediaCatalog.register(path: path, in: store)
+                    logger.notice("media added", metadata: ["id": "\(record.id)", "path": "\(record.location)"])
+                }
+                let sessions = SessionRuntime(engine: engine, store: store, configuration: .init(
+                    deployments: [.faces: options.facesDeployment, .safety: options.safetyDeployment]), logger: logger)
+                let server = PlayheadHTTPServer(engine: engine, options: options, sessions: sessions)
+                var services = server.makeServices(logger: logger) { port in
+                    logger.notice("serving", metadata: ["url": "http://\(options.host):\(port)", "deployments": "\(names.joined(separator: ","))",
+                                                        "store": "\(storeURL)"])
+                }
+                if let config {
+                    // SIGHUP re-reads the file: changed deployments roll over (through a canary if declared).
+                    services.insert(ReloadOnHangup(reloader: ConfigReloader(path: config, loaded: file, engine: engine, repository: repository,
+                                                                            core: core, logger: logger)), at: 0)
+                }
+                let group = ServiceGroup(configuration: .init(services: services.map { .init(service: $0) },
+                                                             gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+                try await group.run()
             }
-            var allServices = services
-            if let config {
-                // SIGHUP re-reads the file: changed deployments roll over (through a canary if declared).
-                allServices.insert(ReloadOnHangup(reloader: ConfigReloader(path: config, loaded: file, engine: engine, repository: repository,
-                                                                           core: core, logger: logger)), at: 0)
-            }
-            let group = ServiceGroup(configuration: .init(services: allServices.map { .init(service: $0) },
-                                                         gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
-            try await group.run()
         }
     }
 
