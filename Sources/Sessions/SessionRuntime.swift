@@ -439,6 +439,8 @@ public actor SessionRuntime {
                 do {
                     if try await store.lookup(key) != nil { hits.append(FrameKey(index: index, feature: feature)) }
                 } catch {
+                    // The session closed or moved on: the rest of the look-up is not wanted.
+                    if Task.isCancelled { return hits }
                     // A failed look-up only costs a recomputation.
                     logger.warning("looking up a stored result failed", metadata: ["media": "\(session.media.id)", "error": "\(error)"])
                 }

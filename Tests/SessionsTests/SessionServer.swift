@@ -138,6 +138,13 @@ final class SessionSocket: Sendable {
         Array(messages.dropFirst(start)).filter { $0["type"] as? String == type }
     }
 
+    /// Waits for the first message matching `condition` and returns it.
+    @discardableResult
+    func wait(_ what: String, where condition: @escaping ([String: Any]) -> Bool) async -> [String: Any]? {
+        await eventually(what) { messages.contains(where: condition) }
+        return messages.first(where: condition)
+    }
+
     /// Waits for the first message of `type` at or after `start` matching `condition`.
     @discardableResult
     func wait(for type: String, from start: Int = 0, where condition: @escaping ([String: Any]) -> Bool = { _ in true }) async -> [String: Any]? {

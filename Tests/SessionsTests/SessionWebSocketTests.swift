@@ -89,6 +89,13 @@ private func withServer(features: [Feature] = [.faces], configuration: SessionRu
                                 parametersHash: SessionRuntime.parametersHash, range: try TimeRange(start: 0, end: 0))
             #expect(try await server.store.lookup(key) != nil)
             #expect(try await server.store.annotations(for: key).map(\.label) == ["face"])
+
+            let (metrics, _) = try await URLSession.shared.data(from: URL(string: "http://127.0.0.1:\(server.port)/metrics")!)
+            let exported = String(decoding: metrics, as: UTF8.self)
+            for name in ["playhead_session_results_total", "playhead_session_result_lead_seconds", "playhead_session_seek_first_result_seconds",
+                         "playhead_sessions_open"] {
+                #expect(exported.contains(name), "\(name) is exported")
+            }
             await socket.close()
 
             // A second viewer of the same media gets the first window from the store, computed by nobody.
