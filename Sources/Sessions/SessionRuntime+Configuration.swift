@@ -1,6 +1,14 @@
 import Store
 
 extension SessionRuntime {
+    /// How frame features are ordered and given up.
+    public enum Policy: String, Sendable, CaseIterable {
+        /// `PlaybackScheduler`: earliest deadline first, late work dropped, stale work cancelled, admission control.
+        case deadline
+        /// `FIFOScheduler`: first come, first served, nothing dropped or cancelled, no deadlines at the deployments.
+        case fifo
+    }
+
     /// Capacity, policy and model settings of the runtime; durations are wall time unless named otherwise.
     public struct Configuration: Sendable {
         /// The deployment that computes each feature sessions may ask for.
@@ -25,6 +33,8 @@ extension SessionRuntime {
         public var statsInterval: Duration
         /// Service-time guesses per feature until completions refine them.
         public var serviceTimes: ServiceTimeEstimator<Feature>
+        /// `.fifo` only as a baseline for benchmarks.
+        public var policy: Policy
 
         public init(
             deployments: [Feature: String] = [.faces: "blazeface-full", .safety: "nudenet-320n"],
@@ -36,7 +46,8 @@ extension SessionRuntime {
             lookupReach: Int = 2,
             tickInterval: Duration = .milliseconds(50),
             statsInterval: Duration = .seconds(1),
-            serviceTimes: ServiceTimeEstimator<Feature> = ServiceTimeEstimator(initial: [.faces: .milliseconds(20), .safety: .milliseconds(60)])
+            serviceTimes: ServiceTimeEstimator<Feature> = ServiceTimeEstimator(initial: [.faces: .milliseconds(20), .safety: .milliseconds(60)]),
+            policy: Policy = .deadline
         ) {
             precondition(workers > 0 && maxInFlightPerSession > 0 && lookupReach > 0, "workers, maxInFlightPerSession and lookupReach must be positive")
             self.deployments = deployments
@@ -49,6 +60,7 @@ extension SessionRuntime {
             self.tickInterval = tickInterval
             self.statsInterval = statsInterval
             self.serviceTimes = serviceTimes
+            self.policy = policy
         }
     }
 }

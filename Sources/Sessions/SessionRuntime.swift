@@ -23,7 +23,7 @@ public actor SessionRuntime {
     public nonisolated let store: any Store
     private let engine: ServingEngine
     private let logger: Logger
-    private var scheduler: Scheduler
+    private var scheduler: any SessionScheduling<SessionID, Feature>
     private var sessions: [SessionID: LiveSession] = [:]
     /// Computations the scheduler counts as in flight.
     private var dispatched: [WorkItemID: Task<Void, Never>] = [:]
@@ -40,9 +40,14 @@ public actor SessionRuntime {
         self.store = store
         self.configuration = configuration
         self.logger = logger
-        scheduler = Scheduler(configuration: .init(
-            workers: configuration.workers, maxInFlightPerSession: configuration.maxInFlightPerSession,
-            serviceTimes: configuration.serviceTimes))
+        switch configuration.policy {
+        case .deadline:
+            scheduler = Scheduler(configuration: .init(
+                workers: configuration.workers, maxInFlightPerSession: configuration.maxInFlightPerSession,
+                serviceTimes: configuration.serviceTimes))
+        case .fifo:
+            scheduler = FIFOScheduler(serviceTimes: configuration.serviceTimes)
+        }
     }
 
     /// Wall time on the scheduler's time base.
@@ -304,7 +309,7 @@ public actor SessionRuntime {
             return
         }
         // A paused session's display times are virtual: its frames have no deadline to miss.
-        let deadline = session.clock.isPlaying ? origin + item.displayTime : nil
+        let deadline = configuration.policy == .deadline && session.clock.isPlaying ? origin + item.displayTime : nil
         let decoder = session.decoder, priority = configuration.priority, store = store
         let width = session.width, height = session.height, time = key.range.start
         dispatched[item.id] = track(item.session) { runtime in

@@ -32,6 +32,8 @@ struct ServeCommand: AsyncParsableCommand {
     var store: String?
     @Option(name: .customLong("media"), help: "Add a video file to the catalog before serving (repeatable); its id is logged.")
     var media: [String] = []
+    @Option(help: "Playback session scheduling: deadline, or fifo (the baseline `bench/sessions_bench.py` compares against).")
+    var sessionPolicy: String = "deadline"
 
     func run() async throws {
         try await reportingErrors {
@@ -57,6 +59,9 @@ struct ServeCommand: AsyncParsableCommand {
             if options.isExposedWithoutToken {
                 logger.warning("listening on a non-loopback address without a token: anyone who can reach it can run models; set PLAYHEAD_TOKEN or server.token", metadata: ["host": "\(options.host)"])
             }
+            guard let policy = SessionRuntime.Policy(rawValue: sessionPolicy) else {
+                throw PlayheadError(.invalidArgument, "--session-policy must be deadline or fifo, got '\(sessionPolicy)'")
+            }
             let names = await engine.names
             let storeURL = try store.map { text throws(StoreError) in try StoreURL(text) } ?? StoreURL.defaultURL()
             let (config, media) = (config, media)
@@ -66,7 +71,7 @@ struct ServeCommand: AsyncParsableCommand {
                     logger.notice("media added", metadata: ["id": "\(record.id)", "path": "\(record.location)"])
                 }
                 let sessions = SessionRuntime(engine: engine, store: store, configuration: .init(
-                    deployments: [.faces: options.facesDeployment, .safety: options.safetyDeployment]), logger: logger)
+                    deployments: [.faces: options.facesDeployment, .safety: options.safetyDeployment], policy: policy), logger: logger)
                 let server = PlayheadHTTPServer(engine: engine, options: options, sessions: sessions)
                 var services = server.makeServices(logger: logger) { port in
                     logger.notice("serving", metadata: ["url": "http://\(options.host):\(port)", "deployments": "\(names.joined(separator: ","))",
