@@ -112,7 +112,7 @@ struct SessionConnection {
 }
 
 /// A parsed client message.
-enum ClientMessage: Equatable {
+enum ClientMessage {
     case open(media: MediaID, features: [Feature], fps: Rational, lookahead: Duration)
     case play(position: Duration, rate: Double)
     case pause(position: Duration)
@@ -184,16 +184,6 @@ enum ClientMessage: Equatable {
     /// An fps as a rational: exact for whole numbers, to the thousandth otherwise.
     private static func rational(_ fps: Double) -> Rational {
         fps == fps.rounded() ? Rational(Int64(fps), 1) : Rational(Int64((fps * 1000).rounded()), 1000)
-    }
-
-    static func == (lhs: ClientMessage, rhs: ClientMessage) -> Bool {
-        switch (lhs, rhs) {
-        case let (.open(a, b, c, d), .open(e, f, g, h)): a == e && b == f && c == g && d == h
-        case let (.play(a, b), .play(c, d)): a == c && b == d
-        case let (.pause(a), .pause(b)), let (.seek(a), .seek(b)): a == b
-        case (.close, .close): true
-        default: false
-        }
     }
 }
 
