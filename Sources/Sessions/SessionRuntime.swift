@@ -328,10 +328,13 @@ public actor SessionRuntime {
             let computeTime = ContinuousClock.now - started
             await runtime.deliver(item, FrameResult(feature: item.feature, frame: item.frameIndex, time: time, width: width,
                                                     height: height, detections: detections, memoized: false))
+            let annotations = detections.map {
+                Annotation(feature: item.feature, start: time, end: time, label: $0.label, score: $0.score, box: $0.box, model: key.model)
+            }
             do {
-                try await store.record(key, annotations: detections.map {
-                    Annotation(feature: item.feature, start: time, end: time, label: $0.label, score: $0.score, box: $0.box, model: key.model)
-                })
+                // A computed result is kept even when the session moves on or closes meanwhile: recording
+                // is cheap and the next viewer is served from it.
+                _ = try await Task.detached { try await store.record(key, annotations: annotations) }.value
             } catch {
                 await runtime.failed(item, error)
                 return

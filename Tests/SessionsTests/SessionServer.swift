@@ -33,8 +33,12 @@ final class SessionServer: Sendable {
         self.task = task
     }
 
+    /// Room for every session a test opens: service times measured on a loaded machine must not make
+    /// admission refuse sessions in tests that are not about admission.
+    static let roomy = SessionRuntime.Configuration(workers: 64)
+
     /// Serves `features` (faces: BlazeFace full range, safety: NudeNet) for `TestMedia.astronautThenPatterns()`.
-    static func start(features: [Feature] = [.faces], configuration: SessionRuntime.Configuration = .init()) async throws -> SessionServer {
+    static func start(features: [Feature] = [.faces], configuration: SessionRuntime.Configuration = roomy) async throws -> SessionServer {
         PlayheadMetrics.bootstrap()
         let engine = ServingEngine()
         let models: [Feature: String] = [.faces: "blazeface-full", .safety: "nudenet-320n"]

@@ -40,7 +40,7 @@ private func sessionID(_ opened: [String: Any]?) throws -> SessionID {
     return SessionID(try #require(UInt64(text.dropFirst())))
 }
 
-private func withServer(features: [Feature] = [.faces], configuration: SessionRuntime.Configuration = .init(),
+private func withServer(features: [Feature] = [.faces], configuration: SessionRuntime.Configuration = SessionServer.roomy,
                         _ body: (SessionServer) async throws -> Void) async throws {
     let server = try await SessionServer.start(features: features, configuration: configuration)
     do {
@@ -101,7 +101,7 @@ private func withServer(features: [Feature] = [.faces], configuration: SessionRu
             // A second viewer of the same media gets the first window from the store, computed by nobody.
             let replay = try await server.connect()
             replay.send(openMessage(server.media.id, features: ["faces", "safety"], fps: 5, lookahead: 1))
-            await eventually("the first window again") {
+            await eventually("the first window again (errors: \(replay.messages("error")))") {
                 frames(replay, "faces").isSuperset(of: 0...5) && frames(replay, "safety").isSuperset(of: 0...5)
             }
             let again = replay.messages("result").filter { number($0, "t")! <= 1 }
