@@ -224,9 +224,8 @@ enum SessionMessages {
               "lead_s_p50": stats.medianLeadSeconds ?? NSNull(), "seek_latency_s": stats.lastSeekLatencySeconds ?? NSNull()])
     }
 
-    static func error(_ error: any Error) -> String {
-        let sessionError = error as? SessionError ?? SessionError(.invalidMessage, "\(error)")
-        return json(["type": "error", "code": sessionError.code.rawValue, "message": sessionError.message])
+    static func error(_ error: SessionError) -> String {
+        json(["type": "error", "code": error.code.rawValue, "message": error.message])
     }
 
     static func json(_ object: [String: Any]) -> String {
