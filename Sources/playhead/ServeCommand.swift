@@ -37,6 +37,9 @@ struct ServeCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await reportingErrors {
+            guard let policy = SessionRuntime.Policy(rawValue: sessionPolicy) else {
+                throw PlayheadError(.invalidArgument, "--session-policy must be deadline or fifo, got '\(sessionPolicy)'")
+            }
             PlayheadMetrics.bootstrap()
             var logger = Logger(label: "playhead")
             logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
@@ -58,9 +61,6 @@ struct ServeCommand: AsyncParsableCommand {
                 safetyDeployment: file.server?.analyze?["safety"] ?? "nudenet-320n")
             if options.isExposedWithoutToken {
                 logger.warning("listening on a non-loopback address without a token: anyone who can reach it can run models; set PLAYHEAD_TOKEN or server.token", metadata: ["host": "\(options.host)"])
-            }
-            guard let policy = SessionRuntime.Policy(rawValue: sessionPolicy) else {
-                throw PlayheadError(.invalidArgument, "--session-policy must be deadline or fifo, got '\(sessionPolicy)'")
             }
             let names = await engine.names
             let storeURL = try store.map { text throws(StoreError) in try StoreURL(text) } ?? StoreURL.defaultURL()
