@@ -316,9 +316,7 @@ public actor SessionRuntime {
             let started = ContinuousClock.now
             let detections: [FrameDetection]
             do {
-                guard let frame = try await decoder.frames(at: item.frameIndex)?.frames[output] else {
-                    throw SessionError(.mediaUnavailable, "the media ends before \(time) s")
-                }
+                guard let frame = try await decoder.frames(at: item.frameIndex)?.frames[output] else { throw PastTheEnd() }
                 detections = try await model.analyze(frame, priority: priority, deadline: deadline)
                 try Task.checkCancellation()
             } catch {
@@ -363,7 +361,7 @@ public actor SessionRuntime {
         case let serving as ServingError where serving.code == .deadlineExceeded:
             sessions[item.session]?.stats.dropped += 1
             SessionMetrics.count("dropped")
-        case is CancellationError:
+        case is CancellationError, is PastTheEnd:
             break
         case let serving as ServingError where serving.code == .cancelled:
             break
@@ -479,6 +477,9 @@ public actor SessionRuntime {
             }
         }
     }
+
+    /// The container's duration reaches past the last frame: nothing to analyse, nothing to report.
+    private struct PastTheEnd: Error {}
 
     private func storeReadFailed(_ id: SessionID, _ error: any Error) {
         logger.warning("reading a stored result failed", metadata: ["session": "\(id)", "error": "\(error)"])
