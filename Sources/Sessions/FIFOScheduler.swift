@@ -20,6 +20,8 @@ public struct FIFOScheduler<SessionID: Hashable & Sendable, Feature: Hashable & 
     private var inFlight: [WorkItemID: Item] = [:]
     private var nextItemID: UInt64 = 0
 
+    /// `pausedGrace` and `serviceTimes` only shape the display times and deadlines reported on items,
+    /// as `PlaybackScheduler` would; they never change the order.
     public init(pausedGrace: Duration = .milliseconds(250), serviceTimes: ServiceTimeEstimator<Feature> = ServiceTimeEstimator()) {
         self.pausedGrace = pausedGrace
         self.serviceTimes = serviceTimes

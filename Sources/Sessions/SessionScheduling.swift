@@ -1,4 +1,5 @@
-/// What `SessionRuntime` needs from a scheduling policy: events in, actions out, no I/O.
+/// What `SessionRuntime` needs from a scheduling policy: events in, actions out, no I/O. The events
+/// mean what they mean on `PlaybackScheduler`, whose documentation they share.
 ///
 /// `PlaybackScheduler` (deadline-first, drops late work, seeks cancel stale work) is the product;
 /// `FIFOScheduler` is the baseline it is measured against.
