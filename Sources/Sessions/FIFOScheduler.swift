@@ -73,6 +73,12 @@ public struct FIFOScheduler<SessionID: Hashable & Sendable, Feature: Hashable & 
         inFlight[id] = nil
     }
 
+    /// Puts the item back at the tail of the queue.
+    public mutating func requeue(_ id: WorkItemID) {
+        guard let item = inFlight.removeValue(forKey: id), sessions[item.session] != nil else { return }
+        queue.append(item)
+    }
+
     public mutating func memoized(_ session: SessionID, _ keys: [FrameKey<Feature>]) -> [Action] {
         guard var state = sessions[session] else { return [] }
         state.state.available.formUnion(keys)

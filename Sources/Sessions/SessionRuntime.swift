@@ -355,6 +355,12 @@ public actor SessionRuntime {
     private func failed(_ item: Item, _ error: any Error) {
         // Cancelled items were already taken off `dispatched`; their failure is the cancellation itself.
         guard dispatched.removeValue(forKey: item.id) != nil else { return }
+        if let serving = error as? ServingError, serving.code == .deadlineExceeded, sessions[item.session]?.clock.isPlaying == false {
+            // The deadline was the display time while playing; paused since, the frame on screen is wanted again.
+            scheduler.requeue(item.id)
+            pump()
+            return
+        }
         scheduler.failed(item.id)
         let metadata: Logger.Metadata = ["session": "\(item.session)", "frame": "\(item.frameIndex)", "feature": "\(item.feature)", "error": "\(error)"]
         switch error {
