@@ -142,7 +142,16 @@ let package = Package(
             ],
             linkerSettings: openVINORuntimeRPath
         ),
-        .testTarget(name: "SessionsTests", dependencies: ["Sessions", "TestSupport"], linkerSettings: openVINORuntimeRPath),
+        .testTarget(
+            name: "SessionsTests",
+            dependencies: [
+                "Sessions", "PlayheadServer", "Serving", "Store", "Jobs", "Inference", "PlayheadCore", "TestSupport",
+                .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            linkerSettings: openVINORuntimeRPath
+        ),
         .testTarget(
             name: "StoreTests",
             dependencies: [

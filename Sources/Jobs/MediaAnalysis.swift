@@ -28,11 +28,13 @@ public struct MediaAnalysis: Sendable {
         public var isNew: Bool
     }
 
-    /// Adds `path` to the catalog under its content hash, with its probe facts.
+    /// Adds `path` to the catalog under its content hash, with its probe facts and its absolute path (workers
+    /// elsewhere open it from there).
     ///
     /// - Throws: `.unsupportedFormat`, `.corruptMedia` and the like when the file is not readable media.
     /// `media` skips hashing when the caller hashed the bytes on their way in (an upload).
-    public func catalog(path: String, media known: MediaID? = nil) async throws -> Cataloged {
+    public func catalog(path given: String, media known: MediaID? = nil) async throws -> Cataloged {
+        let path = URL(fileURLWithPath: given).standardizedFileURL.path
         let info = try MediaProbe.probe(path)
         let media = try known ?? MediaID(contentsOf: path)
         let isNew = try await store.media(media) == nil

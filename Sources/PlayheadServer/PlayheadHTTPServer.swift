@@ -2,11 +2,14 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import Jobs
+import HummingbirdWebSocket
 import Logging
 import Metrics
+import NIOCore
 import Prometheus
 import Serving
 import ServiceLifecycle
+import Sessions
 
 /// The HTTP face of a `ServingEngine`: KServe v2, `/metrics`, `/openapi.yaml`, JSON errors, auth.
 public struct PlayheadHTTPServer: Sendable {
@@ -51,14 +54,17 @@ public struct PlayheadHTTPServer: Sendable {
     public let options: Options
     /// The feature store side (media, jobs, annotations); without it those routes are absent.
     public let analysis: MediaAnalysis?
+    /// Interactive playback sessions (`/v1/sessions`, the player page, media files); nil serves none of them.
+    public let sessions: SessionRuntime?
 
     /// Create the server before the engine's deployments when metrics matter: swift-metrics handles
     /// made before the Prometheus bootstrap stay no-ops (`PlayheadMetrics.bootstrap()` does it early).
-    public init(engine: ServingEngine, options: Options, analysis: MediaAnalysis? = nil) {
+    public init(engine: ServingEngine, options: Options, analysis: MediaAnalysis? = nil, sessions: SessionRuntime? = nil) {
         PlayheadMetrics.bootstrap()
         self.engine = engine
         self.options = options
         self.analysis = analysis
+        self.sessions = sessions
     }
 
     /// Every route, with the JSON-error and auth middleware in front.
@@ -74,6 +80,10 @@ public struct PlayheadHTTPServer: Sendable {
                 .register(on: router)
             JobRoutes(analysis: analysis).register(on: router)
         }
+        if let sessions {
+            MediaFileRoute(store: sessions.store).register(on: router)
+            PlayerPage.register(on: router)
+        }
         router.get("/metrics") { _, _ in
             let text = PlayheadMetrics.registry.emitToBuffer()
             return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"], body: .init(byteBuffer: ByteBuffer(bytes: text)))
@@ -87,15 +97,34 @@ public struct PlayheadHTTPServer: Sendable {
     /// The server as a service: runs the engine and the HTTP listener; on graceful shutdown the
     /// listener stops accepting and finishes in-flight requests, then the engine drains.
     public func makeServices(logger: Logger, onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }) -> [any Service] {
-        let application = Application(
-            router: makeRouter(),
-            server: .http1(configuration: .init(additionalChannelHandlers: [ConnectionWatcher()])),
-            configuration: .init(address: .hostname(options.host, port: options.port), serverName: "playhead/\(options.version)"),
-            onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? 0) },
-            logger: logger)
-        guard let analysis, options.jobWorkers > 0 else { return [EngineService(engine: engine), application] }
-        let worker = Worker(store: analysis.store, factory: analysis.factory, name: "\(Worker.defaultName())/serve", logger: logger)
-        return [EngineService(engine: engine), WorkerService(worker: worker, concurrency: options.jobWorkers), application]
+        let configuration = ApplicationConfiguration(address: .hostname(options.host, port: options.port), serverName: "playhead/\(options.version)")
+        let running: @Sendable (any Channel) async -> Void = { channel in await onServerRunning(channel.localAddress?.port ?? 0) }
+        // With sessions, connections may upgrade to a WebSocket; plain HTTP/1 is unchanged either way.
+        let application: any Service = if let sessions {
+            Application(router: makeRouter(),
+                        server: .http1WebSocketUpgrade(webSocketRouter: makeWebSocketRouter(sessions),
+                                                       configuration: .init(http1: .init(additionalChannelHandlers: [ConnectionWatcher()]))),
+                        configuration: configuration, onServerRunning: running, logger: logger)
+        } else {
+            Application(router: makeRouter(), server: .http1(configuration: .init(additionalChannelHandlers: [ConnectionWatcher()])),
+                        configuration: configuration, onServerRunning: running, logger: logger)
+        }
+        // The group stops services last to first: sessions close before the listener drains (open session
+        // connections do not hold the shutdown up), and job workers finish their chunks before the engine drains.
+        var services: [any Service] = [EngineService(engine: engine)]
+        if let analysis, options.jobWorkers > 0 {
+            let worker = Worker(store: analysis.store, factory: analysis.factory, name: "\(Worker.defaultName())/serve", logger: logger)
+            services.append(WorkerService(worker: worker, concurrency: options.jobWorkers))
+        }
+        return services + [application] + (sessions.map { [SessionsService(runtime: $0)] } ?? [])
+    }
+
+    /// The routes that upgrade to a WebSocket, behind the same auth as the rest.
+    func makeWebSocketRouter(_ sessions: SessionRuntime) -> Hummingbird.Router<BasicWebSocketRequestContext> {
+        let router = Hummingbird.Router(context: BasicWebSocketRequestContext.self)
+        if let token = options.token { router.add(middleware: BearerAuthMiddleware(token: token)) }
+        SessionRoutes(runtime: sessions).register(on: router)
+        return router
     }
 }
 
@@ -109,6 +138,16 @@ struct EngineService: Service {
         } onGracefulShutdown: {
             Task { await engine.shutdown() }
         }
+    }
+}
+
+/// Closes every playback session on graceful shutdown, so their connections finish and their work stops.
+struct SessionsService: Service {
+    let runtime: SessionRuntime
+
+    func run() async throws {
+        try? await gracefulShutdown()
+        await runtime.shutdown()
     }
 }
 

@@ -105,6 +105,16 @@ public struct PlaybackScheduler<SessionID: Hashable & Sendable, Feature: Hashabl
         settle(item)
     }
 
+    /// An item was not computed for a reason that no longer holds: its display time passed in a
+    /// deployment's queue, but the session has paused since, so the frame is wanted again. It is queued
+    /// afresh (a new id) if it is still in the window; unknown ids are ignored.
+    public mutating func requeue(_ id: WorkItemID) {
+        guard let item = inFlight.removeValue(forKey: id),
+              sessions[item.session]?.entries[item.key] == .inFlight(item.id) else { return }
+        nextItemID += 1
+        sessions[item.session]!.entries[item.key] = .queued(WorkItemID(nextItemID))
+    }
+
     /// These frames' results are in the store. Those in the window are sent now (in-flight ones
     /// cancelled); the rest are sent when the window reaches them.
     public mutating func memoized(_ session: SessionID, _ keys: [FrameKey<Feature>]) -> [Action] {

@@ -7,18 +7,20 @@ import PlayheadCore
 import PlayheadServer
 import Serving
 import ServiceLifecycle
+import Sessions
 import Store
 
 /// `playhead serve`: the KServe v2 HTTP server over the deployments of `playhead.yaml`.
 struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "serve",
-        abstract: "Serve models over HTTP (KServe v2 inference protocol, /metrics, /openapi.yaml).",
+        abstract: "Serve models over HTTP (KServe v2 inference protocol, playback sessions, /metrics, /openapi.yaml).",
         discussion: """
         Without --config every installed model is served under its own name with default settings.
         SIGTERM or Ctrl-C stops accepting, finishes in-flight requests and exits 0. SIGHUP re-reads
         --config: changed deployments roll over to the new settings with no failed request (through a
-        canary when the deployment declares one), new deployments start.
+        canary when the deployment declares one), new deployments start. Playback sessions
+        (/v1/sessions, the player page at /) read media and memoized results from --store.
         """
     )
 
@@ -27,11 +29,15 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Listen port (default: the config's, else 8080; 0 picks a free port).") var port: Int?
     @Option(help: "Model repository (default: $PLAYHEAD_MODELS or ./models).") var models: String?
     @Option(help: "Log level: trace, debug, info, notice, warning, error.") var logLevel: String = "info"
-    @Option(help: "The feature store for media, jobs and annotations: a SQLite path, sqlite:///path or postgres://user@host:port/db (default: $PLAYHEAD_DATA/playhead.db, else ./data/playhead.db).")
+    @Option(help: "The feature store for media, jobs, annotations and memoized session results: a SQLite path, sqlite:///path or postgres://user@host:port/db (default: $PLAYHEAD_DATA/playhead.db, else ./data/playhead.db).")
     var store: String?
     @Option(help: "Chunks of queued jobs this server computes at once (0: leave them to `playhead worker` processes).") var workers = 1
     @Option(help: "Where uploaded media are kept (default: $PLAYHEAD_DATA/media, else ./data/media).") var mediaDir: String?
     @Option(help: "Largest accepted upload, in MiB.") var maxUploadMb = 4096
+    @Option(name: .customLong("media"), help: "Add a video file to the catalog before serving (repeatable); its id is logged.")
+    var media: [String] = []
+    @Option(help: "Playback session scheduling: deadline, or fifo (the baseline `bench/sessions_bench.py` compares against).")
+    var sessionPolicy: String = "deadline"
 
     func validate() throws {
         guard workers >= 0 else { throw ValidationError("--workers must be 0 or more") }
@@ -40,6 +46,9 @@ struct ServeCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await reportingErrors {
+            guard let policy = SessionRuntime.Policy(rawValue: sessionPolicy) else {
+                throw PlayheadError(.invalidArgument, "--session-policy must be deadline or fifo, got '\(sessionPolicy)'")
+            }
             PlayheadMetrics.bootstrap()
             let logger = {
                 var logger = Logger(label: "playhead")
@@ -70,23 +79,28 @@ struct ServeCommand: AsyncParsableCommand {
                 logger.warning("listening on a non-loopback address without a token: anyone who can reach it can run models; set PLAYHEAD_TOKEN or server.token", metadata: ["host": "\(options.host)"])
             }
             let names = await engine.names
-            let announcer = logger
-            let config = config
-            try await url.withStore(logger: logger) { store in
+            let (config, media) = (config, media)
+            try await url.withStore(logger: logger) { [logger] store in
                 // Batch chunks ask the shared deployments at the lowest priority: online and interactive requests go first.
                 let analysis = MediaAnalysis(store: store, factory: AnalyzerFactory(engine: engine, repository: repository, core: core, priority: 0))
-                let server = PlayheadHTTPServer(engine: engine, options: options, analysis: analysis)
-                let services = server.makeServices(logger: logger) { port in
-                    announcer.notice("serving", metadata: ["url": "http://\(options.host):\(port)", "deployments": "\(names.joined(separator: ","))",
-                                                           "store": "\(url)"])
+                for path in media {
+                    let cataloged = try await analysis.catalog(path: URL(fileURLWithPath: path).path)
+                    if cataloged.isNew { _ = try await analysis.runPipelines(for: cataloged.media) }
+                    logger.notice("media added", metadata: ["id": "\(cataloged.media)", "path": "\(path)"])
                 }
-                var allServices = services
+                let sessions = SessionRuntime(engine: engine, store: store, configuration: .init(
+                    deployments: [.faces: options.facesDeployment, .safety: options.safetyDeployment], policy: policy), logger: logger)
+                let server = PlayheadHTTPServer(engine: engine, options: options, analysis: analysis, sessions: sessions)
+                var services = server.makeServices(logger: logger) { port in
+                    logger.notice("serving", metadata: ["url": "http://\(options.host):\(port)", "deployments": "\(names.joined(separator: ","))",
+                                                        "store": "\(url)"])
+                }
                 if let config {
                     // SIGHUP re-reads the file: changed deployments roll over (through a canary if declared).
-                    allServices.insert(ReloadOnHangup(reloader: ConfigReloader(path: config, loaded: file, engine: engine, repository: repository,
-                                                                               core: core, logger: logger)), at: 0)
+                    services.insert(ReloadOnHangup(reloader: ConfigReloader(path: config, loaded: file, engine: engine, repository: repository,
+                                                                            core: core, logger: logger)), at: 0)
                 }
-                let group = ServiceGroup(configuration: .init(services: allServices.map { .init(service: $0) },
+                let group = ServiceGroup(configuration: .init(services: services.map { .init(service: $0) },
                                                              gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
                 try await group.run()
             }

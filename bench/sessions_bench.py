@@ -1,0 +1,235 @@
+#!/usr/bin/env python3
+"""Interactive sessions under load: N simulated players against `playhead serve`, once with the deadline
+scheduler and once with the FIFO baseline (same engine, no deadlines, drops or seek cancellation), same
+seeded script of plays and seeks for both.
+
+Each player opens a session on the same media, plays at 1x from a random position and seeks to a random
+position every few seconds. Measured on the client, against its own playhead:
+  hit ratio       share of frame features displayed while playing whose result had arrived by then
+  lead p50        how long before display a result arrived (results that made it)
+  seek->first p95 from sending a seek to the first result at or after the new position
+  stale           results for frames of a position the player had already left
+
+  python3 bench/sessions_bench.py [--players 4] [--seconds 20] [--seek-every 4] [--fps 10] [--lookahead 3]
+                                  [--features faces,safety] [--media FILE] [--binary .build/debug/playhead]
+"""
+
+import argparse
+import math
+import os
+import random
+import re
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from wsclient import WebSocket  # noqa: E402
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def percentile(values, share):
+    if not values:
+        return None
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
+
+
+def default_media():
+    """64 s of the test fixture (astronaut photograph, then synthetic patterns) looped, 640x360."""
+    path = os.path.join(ROOT, ".cache", "bench", "sessions_64s.mp4")
+    source = os.path.join(ROOT, ".cache", "test-media", "astronaut_then_patterns.mp4")
+    if not os.path.exists(path):
+        if not os.path.exists(source):
+            sys.exit(f"{source} is missing: run the session tests once (swift test --filter SessionsTests) or pass --media")
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        subprocess.run(["ffmpeg", "-v", "error", "-y", "-stream_loop", "7", "-i", source, "-c:v", "libx264", "-preset", "veryfast",
+                        "-g", "25", path + ".tmp.mp4"], check=True)
+        os.rename(path + ".tmp.mp4", path)
+    return path
+
+
+class Server:
+    def __init__(self, binary, media, policy, port):
+        self.directory = tempfile.mkdtemp(prefix="playhead-sessions-bench-")
+        self.log = open(os.path.join(self.directory, "serve.log"), "w+")
+        self.process = subprocess.Popen(
+            [binary, "serve", "--port", str(port), "--store", os.path.join(self.directory, "store.db"), "--media", media,
+             "--session-policy", policy, "--log-level", "notice"], stdout=self.log, stderr=subprocess.STDOUT, cwd=ROOT)
+        self.port = port
+        self.media_id = None
+        deadline = time.time() + 120
+        while time.time() < deadline:
+            self.log.seek(0)
+            text = self.log.read()
+            found = re.search(r"id=([0-9a-f]{64})", text)
+            if found and "serving" in text:
+                self.media_id = found.group(1)
+                break
+            if self.process.poll() is not None:
+                sys.exit(f"playhead serve exited:\n{text}")
+            time.sleep(0.2)
+        if not self.media_id:
+            self.stop()
+            sys.exit("playhead serve did not start within 120 s")
+        time.sleep(2)  # replicas warm up after the listener starts
+
+    def stop(self):
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+
+
+class Player(threading.Thread):
+    def __init__(self, url, media_id, args, seed, duration):
+        super().__init__(daemon=True)
+        self.url, self.media_id, self.args = url, media_id, args
+        self.random = random.Random(seed)
+        self.duration = duration
+        self.arrivals = {}          # (segment, frame, feature) -> wall time of arrival
+        self.segments = []          # (position, wall start, wall end)
+        self.seek_latencies = []
+        self.stale = 0
+        self.results = 0
+        self.error = None
+
+    def run(self):
+        try:
+            self.play()
+        except Exception as error:  # reported with the results, so one broken player does not hide the rest
+            self.error = error
+
+    def play(self):
+        args = self.args
+        ws = WebSocket(self.url)
+        features = args.features.split(",")
+        ws.send({"type": "open", "media": self.media_id, "features": features, "fps": args.fps, "lookahead_s": args.lookahead})
+        while True:
+            message = ws.receive(60)
+            if message is None or message["type"] == "error":
+                raise RuntimeError(f"open failed: {message}")
+            if message["type"] == "opened":
+                break
+        end = time.monotonic() + args.seconds
+        position = self.random.uniform(0, self.duration - args.seek_every - args.lookahead)
+        ws.send({"type": "play", "position": position, "rate": 1})
+        segment_start = time.monotonic()
+        self.segments.append([position, segment_start, None])
+        next_seek = segment_start + self.random.uniform(0.5, 1.5) * args.seek_every
+        first_pending = segment_start
+        while True:
+            now = time.monotonic()
+            if now >= end:
+                break
+            if now >= next_seek:
+                self.segments[-1][2] = now
+                position = self.random.uniform(0, self.duration - args.seek_every - args.lookahead)
+                ws.send({"type": "seek", "position": position})
+                self.segments.append([position, now, None])
+                first_pending = now
+                next_seek = now + self.random.uniform(0.5, 1.5) * args.seek_every
+            message = ws.receive(max(0.001, min(next_seek, end) - time.monotonic()))
+            if message is None or message["type"] != "result":
+                continue
+            arrived = time.monotonic()
+            self.results += 1
+            segment = len(self.segments) - 1
+            start_position, start_wall, _ = self.segments[segment]
+            if message["t"] < start_position - 1e-6:
+                self.stale += 1
+                continue
+            if first_pending is not None:
+                self.seek_latencies.append(arrived - first_pending)
+                first_pending = None
+            self.arrivals.setdefault((segment, message["frame"], message["feature"]), arrived)
+        self.segments[-1][2] = time.monotonic()
+        ws.send({"type": "close"})
+        ws.close()
+
+    def deadline_figures(self):
+        """Frame features displayed while playing, those whose result had arrived by display, and leads."""
+        features = self.args.features.split(",")
+        shown, hits, leads = 0, 0, []
+        for segment, (position, start, stop) in enumerate(self.segments):
+            first = math.ceil(position * self.args.fps - 1e-9)
+            last = int((position + (stop - start)) * self.args.fps)
+            for frame in range(first, last + 1):
+                display = start + frame / self.args.fps - position
+                if display > stop:
+                    break
+                for feature in features:
+                    shown += 1
+                    arrived = self.arrivals.get((segment, frame, feature))
+                    if arrived is not None and arrived <= display:
+                        hits += 1
+                        leads.append(display - arrived)
+        return shown, hits, leads
+
+
+def run_policy(policy, args, media, port, duration):
+    server = Server(args.binary, media, policy, port)
+    try:
+        players = [Player(f"ws://127.0.0.1:{port}/v1/sessions", server.media_id, args, seed=1000 + index, duration=duration)
+                   for index in range(args.players)]
+        for player in players:
+            player.start()
+        for player in players:
+            player.join(args.seconds + 120)
+    finally:
+        server.stop()
+    errors = [str(player.error) for player in players if player.error]
+    shown = hits = stale = results = 0
+    leads, seeks = [], []
+    for player in players:
+        player_shown, player_hits, player_leads = player.deadline_figures()
+        shown, hits, leads = shown + player_shown, hits + player_hits, leads + player_leads
+        seeks += player.seek_latencies
+        stale += player.stale
+        results += player.results
+    return {
+        "policy": policy, "hit_ratio": hits / shown if shown else None, "lead_p50": percentile(leads, 0.5),
+        "seek_p95": percentile(seeks, 0.95), "stale": stale, "results": results, "errors": errors,
+    }
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--players", type=int, default=4)
+    parser.add_argument("--seconds", type=float, default=20)
+    parser.add_argument("--seek-every", type=float, default=4)
+    parser.add_argument("--fps", type=int, default=10)
+    parser.add_argument("--lookahead", type=float, default=3)
+    parser.add_argument("--features", default="faces,safety")
+    parser.add_argument("--media")
+    parser.add_argument("--binary", default=os.path.join(ROOT, ".build", "debug", "playhead"))
+    parser.add_argument("--port", type=int, default=18471)
+    args = parser.parse_args()
+    media = os.path.abspath(args.media) if args.media else default_media()
+    probe = subprocess.run(["ffprobe", "-v", "error", "-show_entries", "format=duration", "-of", "csv=p=0", media],
+                           capture_output=True, text=True, check=True)
+    duration = float(probe.stdout.strip())
+    print(f"{args.players} players x {args.seconds:g} s, seek every ~{args.seek_every:g} s, {args.fps} fps, "
+          f"lookahead {args.lookahead:g} s, features {args.features}, media {os.path.basename(media)} ({duration:.0f} s)")
+    rows = [run_policy(policy, args, media, args.port + index, duration) for index, policy in enumerate(["deadline", "fifo"])]
+    print(f"{'policy':<10}{'hit ratio':>11}{'lead p50':>11}{'seek->first p95':>17}{'stale':>8}{'results':>9}")
+    for row in rows:
+        ratio = "-" if row["hit_ratio"] is None else f"{100 * row['hit_ratio']:.1f}%"
+        lead = "-" if row["lead_p50"] is None else f"{row['lead_p50']:.2f} s"
+        seek = "-" if row["seek_p95"] is None else f"{1000 * row['seek_p95']:.0f} ms"
+        print(f"{row['policy']:<10}{ratio:>11}{lead:>11}{seek:>17}{row['stale']:>8}{row['results']:>9}")
+        for error in row["errors"]:
+            print(f"  player error: {error}")
+    deadline, fifo = rows
+    if deadline["hit_ratio"] and fifo["hit_ratio"]:
+        print(f"hit ratio deadline/fifo: {deadline['hit_ratio'] / fifo['hit_ratio']:.2f}x")
+    if deadline["seek_p95"] and fifo["seek_p95"]:
+        print(f"seek->first p95 fifo/deadline: {fifo['seek_p95'] / deadline['seek_p95']:.2f}x")
+
+
+if __name__ == "__main__":
+    main()
