@@ -135,7 +135,7 @@ let package = Package(
         .testTarget(
             name: "PlayheadServerTests",
             dependencies: [
-                "PlayheadServer", "Serving", "Inference", "PlayheadCore", "TestSupport", "Jobs", "Store",
+                "PlayheadServer", "Serving", "Inference", "PlayheadCore", "TestSupport", "Jobs", "Store", "Sessions",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Yams", package: "Yams"),

@@ -4,10 +4,12 @@ scheduler and once with the FIFO baseline (same engine, no deadlines, drops or s
 seeded script of plays and seeks for both.
 
 Each player opens a session on the same media, plays at 1x from a random position and seeks to a random
-position every few seconds. Measured on the client, against its own playhead:
+position every few seconds. By default it buffers like a video element: at the start and after each seek it
+pauses at the new position until every feature's first result there arrives (at most --buffer-timeout s), then plays;
+`--no-buffer` plays on at once. Measured on the client, against its own playhead:
   hit ratio       share of frame features displayed while playing whose result had arrived by then
   lead p50        how long before display a result arrived (results that made it)
-  seek->first p95 from sending a seek to the first result at or after the new position
+  seek->first p95 from sending a seek (or the buffering pause) to the first result at or after the new position
   stale           results for frames of a position the player had already left
 
   python3 bench/sessions_bench.py [--players 4] [--seconds 20] [--seek-every 4] [--fps 10] [--lookahead 3]
@@ -117,11 +119,8 @@ class Player(threading.Thread):
                 break
         end = time.monotonic() + args.seconds
         position = self.random.uniform(0, self.duration - args.seek_every - args.lookahead)
-        ws.send({"type": "play", "position": position, "rate": 1})
-        segment_start = time.monotonic()
-        self.segments.append([position, segment_start, None])
-        next_seek = segment_start + self.random.uniform(0.5, 1.5) * args.seek_every
-        first_pending = segment_start
+        first_pending = self.start_at(ws, position, first=True)
+        next_seek = time.monotonic() + self.random.uniform(0.5, 1.5) * args.seek_every
         while True:
             now = time.monotonic()
             if now >= end:
@@ -129,10 +128,8 @@ class Player(threading.Thread):
             if now >= next_seek:
                 self.segments[-1][2] = now
                 position = self.random.uniform(0, self.duration - args.seek_every - args.lookahead)
-                ws.send({"type": "seek", "position": position})
-                self.segments.append([position, now, None])
-                first_pending = now
-                next_seek = now + self.random.uniform(0.5, 1.5) * args.seek_every
+                first_pending = self.start_at(ws, position)
+                next_seek = time.monotonic() + self.random.uniform(0.5, 1.5) * args.seek_every
             message = ws.receive(max(0.001, min(next_seek, end) - time.monotonic()))
             if message is None or message["type"] != "result":
                 continue
@@ -150,6 +147,36 @@ class Player(threading.Thread):
         self.segments[-1][2] = time.monotonic()
         ws.send({"type": "close"})
         ws.close()
+
+    def start_at(self, ws, position, first=False):
+        """Moves the playhead to `position` and plays from there; returns when the seek's first result is
+        still awaited (its send time), or None when buffering already received it."""
+        sent = time.monotonic()
+        if not self.args.buffer:
+            ws.send({"type": "play", "position": position, "rate": 1} if first else {"type": "seek", "position": position})
+            self.segments.append([position, sent, None])
+            return sent
+        ws.send({"type": "pause", "position": position})
+        early = []
+        deadline = sent + self.args.buffer_timeout
+        while time.monotonic() < deadline:
+            message = ws.receive(max(0.001, deadline - time.monotonic()))
+            if message is None or message["type"] != "result":
+                continue
+            self.results += 1
+            if message["t"] < position - 1e-6:
+                self.stale += 1
+                continue
+            early.append((message["frame"], message["feature"], time.monotonic()))
+            if len(early) == 1:
+                self.seek_latencies.append(early[0][2] - sent)
+            if {feature for _, feature, _ in early} >= set(self.args.features.split(",")):
+                break
+        ws.send({"type": "play", "position": position, "rate": 1})
+        self.segments.append([position, time.monotonic(), None])
+        for frame, feature, arrived in early:
+            self.arrivals.setdefault((len(self.segments) - 1, frame, feature), arrived)
+        return None if early else sent
 
     def deadline_figures(self):
         """Frame features displayed while playing, those whose result had arrived by display, and leads."""
@@ -208,12 +235,15 @@ def main():
     parser.add_argument("--media")
     parser.add_argument("--binary", default=os.path.join(ROOT, ".build", "debug", "playhead"))
     parser.add_argument("--port", type=int, default=18471)
+    parser.add_argument("--buffer", action=argparse.BooleanOptionalAction, default=True,
+                        help="pause at each new position until each feature's first result arrives, as a video element buffers")
+    parser.add_argument("--buffer-timeout", type=float, default=3)
     args = parser.parse_args()
     media = os.path.abspath(args.media) if args.media else default_media()
     probe = subprocess.run(["ffprobe", "-v", "error", "-show_entries", "format=duration", "-of", "csv=p=0", media],
                            capture_output=True, text=True, check=True)
     duration = float(probe.stdout.strip())
-    print(f"{args.players} players x {args.seconds:g} s, seek every ~{args.seek_every:g} s, {args.fps} fps, "
+    print(f"{args.players} players x {args.seconds:g} s, seek every ~{args.seek_every:g} s ({'buffering' if args.buffer else 'no buffering'}), {args.fps} fps, "
           f"lookahead {args.lookahead:g} s, features {args.features}, media {os.path.basename(media)} ({duration:.0f} s)")
     rows = [run_policy(policy, args, media, args.port + index, duration) for index, policy in enumerate(["deadline", "fifo"])]
     print(f"{'policy':<10}{'hit ratio':>11}{'lead p50':>11}{'seek->first p95':>17}{'stale':>8}{'results':>9}")

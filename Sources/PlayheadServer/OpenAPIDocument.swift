@@ -312,6 +312,33 @@ enum OpenAPIDocument {
               content: {application/json: {schema: {type: object, properties: {media: {type: string}, annotations: {type: array, items: {$ref: '#/components/schemas/Annotation'}}}}}}
             '400': {$ref: '#/components/responses/Error'}
             '404': {$ref: '#/components/responses/Error'}
+      /v1/media/{id}/file:
+        get:
+          description: the media file's bytes (for the player's video element); byte ranges supported
+          parameters:
+            - {name: id, in: path, required: true, schema: {type: string}}
+            - {name: Range, in: header, schema: {type: string}, description: 'bytes=START-[END]'}
+          responses:
+            '200': {description: the whole file, content: {application/octet-stream: {schema: {type: string, format: binary}}}}
+            '206': {description: the requested range, content: {application/octet-stream: {schema: {type: string, format: binary}}}}
+            '404': {$ref: '#/components/responses/Error'}
+            '416': {$ref: '#/components/responses/Error'}
+      /v1/sessions:
+        get:
+          description: >
+            Upgrades to a WebSocket for interactive playback sessions (JSON text messages: open, play, pause,
+            seek, close → opened, result, stats, closed, error); the protocol is in README.md, "Interactive sessions".
+          responses:
+            '101': {description: switching to the WebSocket protocol}
+            '401': {$ref: '#/components/responses/Error'}
+      /:
+        get:
+          description: the player page (plays a media, draws session results over it)
+          responses: {'200': {description: HTML, content: {text/html: {schema: {type: string}}}}}
+      /player:
+        get:
+          parameters: [{name: media, in: query, schema: {type: string}, description: open this media at once}]
+          responses: {'200': {description: HTML, content: {text/html: {schema: {type: string}}}}}
       /v1/jobs:
         post:
           requestBody:

@@ -2,6 +2,7 @@ import Foundation
 import Jobs
 import PlayheadServer
 import Serving
+import Sessions
 import Store
 import Testing
 import TestSupport
@@ -144,7 +145,8 @@ import Yams
         let engine = ServingEngine()
         let store = try SQLiteStore(path: try TestMedia.scratchDirectory().appendingPathComponent("store.db").path)
         let analysis = MediaAnalysis(store: store, factory: AnalyzerFactory(engine: engine, repository: LiveServer.repository))
-        let router = PlayheadHTTPServer(engine: engine, options: .init(), analysis: analysis).makeRouter()
+        let sessions = SessionRuntime(engine: engine, store: store)
+        let router = PlayheadHTTPServer(engine: engine, options: .init(), analysis: analysis, sessions: sessions).makeRouter()
         let document = try #require(try Yams.load(yaml: String(decoding: try await documentBody(), as: UTF8.self)) as? [String: Any])
         #expect(document["openapi"] as? String == "3.1.0")
         let paths = try #require(document["paths"] as? [String: Any])
@@ -154,7 +156,10 @@ import Yams
             let operations = paths[path] as? [String: Any]
             #expect(operations?[route.method.rawValue.lowercased()] != nil, "\(route.method) \(path) is not in /openapi.yaml")
         }
-        #expect(paths.count == Set(router.routes.map(\.path.description)).count, "the document lists routes the router does not have")
+        // The WebSocket route lives on the upgrade router.
+        let webSocketRoutes = ["/v1/sessions"]
+        #expect(paths.count == Set(router.routes.map(\.path.description)).count + webSocketRoutes.count,
+                "the document lists routes the router does not have")
     }
 
     private func documentBody() async throws -> Data {
