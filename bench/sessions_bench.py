@@ -98,6 +98,7 @@ class Player(threading.Thread):
         self.seek_latencies = []
         self.stale = 0
         self.results = 0
+        self.buffer_timeouts = 0
         self.error = None
 
     def run(self):
@@ -172,6 +173,8 @@ class Player(threading.Thread):
                 self.seek_latencies.append(early[0][2] - sent)
             if {feature for _, feature, _ in early} >= set(self.args.features.split(",")):
                 break
+        if {feature for _, feature, _ in early} < set(self.args.features.split(",")):
+            self.buffer_timeouts += 1
         ws.send({"type": "play", "position": position, "rate": 1})
         self.segments.append([position, time.monotonic(), None])
         for frame, feature, arrived in early:
@@ -221,6 +224,7 @@ def run_policy(policy, args, media, port, duration):
     return {
         "policy": policy, "hit_ratio": hits / shown if shown else None, "lead_p50": percentile(leads, 0.5),
         "seek_p95": percentile(seeks, 0.95), "stale": stale, "results": results, "errors": errors,
+        "buffer_timeouts": sum(player.buffer_timeouts for player in players),
     }
 
 
@@ -246,12 +250,12 @@ def main():
     print(f"{args.players} players x {args.seconds:g} s, seek every ~{args.seek_every:g} s ({'buffering' if args.buffer else 'no buffering'}), {args.fps} fps, "
           f"lookahead {args.lookahead:g} s, features {args.features}, media {os.path.basename(media)} ({duration:.0f} s)")
     rows = [run_policy(policy, args, media, args.port + index, duration) for index, policy in enumerate(["deadline", "fifo"])]
-    print(f"{'policy':<10}{'hit ratio':>11}{'lead p50':>11}{'seek->first p95':>17}{'stale':>8}{'results':>9}")
+    print(f"{'policy':<10}{'hit ratio':>11}{'lead p50':>11}{'seek->first p95':>17}{'stale':>8}{'results':>9}{'buffer timeouts':>17}")
     for row in rows:
         ratio = "-" if row["hit_ratio"] is None else f"{100 * row['hit_ratio']:.1f}%"
         lead = "-" if row["lead_p50"] is None else f"{row['lead_p50']:.2f} s"
         seek = "-" if row["seek_p95"] is None else f"{1000 * row['seek_p95']:.0f} ms"
-        print(f"{row['policy']:<10}{ratio:>11}{lead:>11}{seek:>17}{row['stale']:>8}{row['results']:>9}")
+        print(f"{row['policy']:<10}{ratio:>11}{lead:>11}{seek:>17}{row['stale']:>8}{row['results']:>9}{row['buffer_timeouts']:>17}")
         for error in row["errors"]:
             print(f"  player error: {error}")
     deadline, fifo = rows

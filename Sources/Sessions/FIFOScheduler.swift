@@ -13,7 +13,7 @@ public struct FIFOScheduler<SessionID: Hashable & Sendable, Feature: Hashable & 
     }
 
     private let pausedGrace: Duration
-    private let serviceTimes: ServiceTimeEstimator<Feature>
+    private var serviceTimes: ServiceTimeEstimator<Feature>
     private var sessions: [SessionID: Session] = [:]
     private var sessionOrder: [SessionID] = []
     private var queue: [Item] = []
@@ -62,6 +62,10 @@ public struct FIFOScheduler<SessionID: Hashable & Sendable, Feature: Hashable & 
         let cancelled = inFlight.values.filter { $0.session == session }.map(\.id).sorted()
         for id in cancelled { inFlight[id] = nil }
         return cancelled.isEmpty ? [] : [.cancel(cancelled)]
+    }
+
+    public mutating func calibrate(_ feature: Feature, serviceTime: Duration) {
+        serviceTimes.set(serviceTime, for: feature)
     }
 
     public mutating func completed(_ id: WorkItemID, duration: Duration) {

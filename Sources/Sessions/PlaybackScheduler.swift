@@ -98,6 +98,12 @@ public struct PlaybackScheduler<SessionID: Hashable & Sendable, Feature: Hashabl
         settle(item)
     }
 
+    /// A service time measured for `feature` before any item of it completed (admission of sessions
+    /// opened together then rests on this machine's figure rather than on the configured guess).
+    public mutating func calibrate(_ feature: Feature, serviceTime: Duration) {
+        configuration.serviceTimes.set(serviceTime, for: feature)
+    }
+
     /// An item failed. It is not retried while its frame stays in the window, so a failing model
     /// cannot spin; the driver reports the failure to the session.
     public mutating func failed(_ id: WorkItemID) {

@@ -20,6 +20,11 @@ public struct ServiceTimeEstimator<Feature: Hashable & Sendable>: Sendable {
         estimates[feature] ?? fallback
     }
 
+    /// Replaces the estimate, e.g. with a calibration measured on this machine.
+    public mutating func set(_ duration: Duration, for feature: Feature) {
+        estimates[feature] = duration
+    }
+
     /// Folds one observed service time into the estimate.
     public mutating func record(_ duration: Duration, for feature: Feature) {
         let previous = estimate(for: feature)

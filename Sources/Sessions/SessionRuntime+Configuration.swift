@@ -35,6 +35,9 @@ extension SessionRuntime {
         public var serviceTimes: ServiceTimeEstimator<Feature>
         /// `.fifo` only as a baseline for benchmarks.
         public var policy: Policy
+        /// Measure each feature's service time when a session first uses it (instead of trusting
+        /// `serviceTimes` until completions arrive), so sessions opened together are admitted on real figures.
+        public var calibrate: Bool
 
         public init(
             deployments: [Feature: String] = [.faces: "blazeface-full", .safety: "nudenet-320n"],
@@ -47,7 +50,8 @@ extension SessionRuntime {
             tickInterval: Duration = .milliseconds(50),
             statsInterval: Duration = .seconds(1),
             serviceTimes: ServiceTimeEstimator<Feature> = ServiceTimeEstimator(initial: [.faces: .milliseconds(20), .safety: .milliseconds(60)]),
-            policy: Policy = .deadline
+            policy: Policy = .deadline,
+            calibrate: Bool = true
         ) {
             precondition(workers > 0 && maxInFlightPerSession > 0 && lookupReach > 0, "workers, maxInFlightPerSession and lookupReach must be positive")
             self.deployments = deployments
@@ -61,6 +65,7 @@ extension SessionRuntime {
             self.statsInterval = statsInterval
             self.serviceTimes = serviceTimes
             self.policy = policy
+            self.calibrate = calibrate
         }
     }
 }

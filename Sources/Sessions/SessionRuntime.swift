@@ -32,6 +32,9 @@ public actor SessionRuntime {
     private var nextTaskToken: UInt64 = 0
     private var ticker: Task<Void, Never>?
     private var nextSessionID: UInt64 = 0
+    /// Each feature's calibration, measured once by the first session that uses it.
+    private var calibrations: [Feature: Task<Duration?, Never>] = [:]
+    private var calibrated: Set<Feature> = []
     private let origin = ContinuousClock.now
 
     public init(engine: ServingEngine, store: any Store, configuration: Configuration = Configuration(),
@@ -47,6 +50,47 @@ public actor SessionRuntime {
                 serviceTimes: configuration.serviceTimes))
         case .fifo:
             scheduler = FIFOScheduler(serviceTimes: configuration.serviceTimes)
+        }
+    }
+
+    /// Measures the service time of each feature not measured yet, so that sessions opened together are
+    /// admitted on this machine's figures, not on the configured guesses: `workers` frame features at once
+    /// (as many as the runtime runs, at most 8), every feature at the same time, on the media's first frame,
+    /// after a warm-up round; each feature's figure adds the decoding of one analysis frame. Completions
+    /// refine it later.
+    private func calibrate(_ models: [FeatureModel], decoder: SessionDecoder) async {
+        let missing = models.enumerated().filter { calibrations[$0.element.feature] == nil }
+        if !missing.isEmpty {
+            let workers = min(configuration.workers, 8), priority = configuration.priority
+            for (output, model) in missing {
+                calibrations[model.feature] = Task {
+                    let clock = ContinuousClock()
+                    let decodeStart = clock.now
+                    guard let frames = try? await decoder.frames(at: 0), let frame = frames.frames[output] else { return nil }
+                    let decoding = clock.now - decodeStart
+                    var measured: [Duration] = []
+                    for round in 0..<2 {
+                        let times = await withTaskGroup(of: Duration?.self) { group in
+                            for _ in 0..<workers {
+                                group.addTask {
+                                    let start = clock.now
+                                    return (try? await model.analyze(frame, priority: priority, deadline: nil)).map { _ in clock.now - start }
+                                }
+                            }
+                            return await group.reduce(into: [Duration]()) { if let time = $1 { $0.append(time) } }
+                        }
+                        if round == 1 { measured = times }
+                    }
+                    guard !measured.isEmpty else { return nil }
+                    return measured.reduce(.zero, +) / measured.count + decoding
+                }
+            }
+        }
+        for model in models {
+            guard let task = calibrations[model.feature], let measured = await task.value, !calibrated.contains(model.feature) else { continue }
+            calibrated.insert(model.feature)
+            scheduler.calibrate(model.feature, serviceTime: measured)
+            logger.notice("calibrated", metadata: ["feature": "\(model.feature)", "service_ms": "\(measured / .milliseconds(1))"])
         }
     }
 
@@ -106,6 +150,7 @@ public actor SessionRuntime {
                                 inFlight: 0, queued: 0))
         // Stored frames of the first window are known before the scheduler sees the session, so none is dispatched.
         let stored = await storedFrames(&session, from: .zero)
+        if configuration.calibrate { await calibrate(models, decoder: decoder) }
 
         nextSessionID += 1
         let sessionID = SessionID(nextSessionID)

@@ -234,6 +234,14 @@ extension Array where Element == Scheduler.Action {
         #expect(s.open("d", request(features: []), now: .zero).refusal == .invalidRequest("no features"))
     }
 
+    /// A measured service time replaces the guess admission went by: the same request fits before and not after.
+    @Test func aCalibratedServiceTimeDecidesAdmission() {
+        var s = scheduler(workers: 2, utilization: 1, serviceTime: ms(20))
+        #expect(s.open("a", request(fps: 10), now: .zero).first == .accepted("a"))
+        s.calibrate("det", serviceTime: ms(125))
+        #expect(s.open("b", request(fps: 10), now: .zero).refusal == .overCapacity(requestedFPS: Rational(10, 1), offeredFPS: Rational(6, 1)))
+    }
+
     @Test func batchOnlyGetsCapacityNoInteractiveItemCanUse() {
         var s = scheduler(cap: 4)
         _ = s.open("a", request(lookahead: ms(250)), now: .zero)

@@ -158,8 +158,9 @@ private func withServer(features: [Feature] = [.faces], configuration: SessionRu
     }
 
     @Test func overCapacityIsRefusedAndALighterSessionFits() async throws {
-        // One worker and a pessimistic 500 ms per face frame: 10 fps needs 5 workers, 1 fps needs half of one.
-        let configuration = SessionRuntime.Configuration(workers: 1, serviceTimes: ServiceTimeEstimator(initial: [.faces: .milliseconds(500)]))
+        // One worker and a pessimistic 500 ms per face frame (not calibrated): 10 fps needs 5 workers, 1 fps half of one.
+        let configuration = SessionRuntime.Configuration(workers: 1, serviceTimes: ServiceTimeEstimator(initial: [.faces: .milliseconds(500)]),
+                                                         calibrate: false)
         try await withServer(configuration: configuration) { server in
             let socket = try await server.connect()
             socket.send(openMessage(server.media.id, fps: 10))
