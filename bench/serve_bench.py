@@ -839,7 +839,7 @@ def parse_args():
     g.add_argument("--max-queued-requests", type=int, default=1024)
     g.add_argument("--max-batch-size", type=int, default=8)
     g.add_argument("--max-wait-ms", type=float, default=2)
-    g.add_argument("--hint", default="latency", choices=["throughput", "latency"])
+    g.add_argument("--hint", default="adaptive", choices=["adaptive", "throughput", "latency"])
     g.add_argument("--precision", choices=["f32", "bf16"], help="default: not set (the CPU's best)")
     g.add_argument("--threads", type=int, default=0, help="default: not set")
     # Measured defaults: a static shape compiles to a faster CPU graph than a dynamic batch axis, and two

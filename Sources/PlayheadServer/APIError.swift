@@ -131,4 +131,14 @@ extension Data {
     init(copying buffer: ByteBuffer) {
         self = buffer.withUnsafeReadableBytes { Data($0) }
     }
+
+    /// The buffer's readable bytes without a copy: the `Data` keeps the buffer's storage alive (as
+    /// NIOFoundationCompat's no-copy transfer does).
+    init(sharing buffer: ByteBuffer) {
+        self = buffer.withUnsafeReadableBytesWithStorageManagement { bytes, storage in
+            guard let base = bytes.baseAddress, !bytes.isEmpty else { return Data() }
+            _ = storage.retain()
+            return Data(bytesNoCopy: UnsafeMutableRawPointer(mutating: base), count: bytes.count, deallocator: .custom { _, _ in storage.release() })
+        }
+    }
 }

@@ -83,8 +83,10 @@ struct KServeRoutes {
             }
             headerLength = value
         }
-        let buffer = try await request.body.collect(upTo: maxBodyBytes)
-        let decoded = try KServeCodec.decodeRequest(Data(copying: buffer), headerLength: headerLength)
+        // Sized from Content-Length up front, so a megabyte tensor body is not copied again on every growth.
+        var buffer = ByteBufferAllocator().buffer(capacity: min(request.headers[.contentLength].flatMap(Int.init) ?? 0, maxBodyBytes))
+        try await request.body.collect(upTo: maxBodyBytes, into: &buffer)
+        let decoded = try KServeCodec.decodeRequest(Data(sharing: buffer), headerLength: headerLength)
         // A client that disconnects cancels the work: the request leaves the queue or its batch.
         let response = try await context.cancellingOnDisconnect { try await deployment.infer(decoded.request) }
         let encoded = KServeCodec.encodeResponse(response, binaryOutputs: decoded.binaryOutputs, allBinary: decoded.allBinary)

@@ -18,7 +18,7 @@ import Yams
 ///     batching: {max_batch_size: 8, max_wait_ms: 2}
 ///     autoscaling: {min_replicas: 1, max_replicas: 2, target_ongoing_requests: 8,
 ///                   upscale_delay_s: 3, downscale_delay_s: 30}
-///     hint: throughput             # or latency
+///     hint: throughput             # default; or latency, adaptive (latency copy when idle)
 ///     precision: f32               # or bf16; default: the CPU's best
 ///     threads: 2
 ///     infer_requests: 4            # default: OpenVINO's optimal number
@@ -81,7 +81,8 @@ public struct ServerConfig: Sendable, Decodable {
         public var maxQueuedRequests: Int?
         public var batching: Batching?
         public var autoscaling: Autoscaling?
-        /// `latency` or `throughput` (any case).
+        /// `throughput` (default), `latency`, or `adaptive` (throughput streams plus a latency-hint copy
+        /// for a request that finds the replica idle); any case.
         public var hint: String?
         public var precision: CompileOptions.Precision?
         public var threads: Int?
@@ -156,12 +157,15 @@ public struct ServerConfig: Sendable, Decodable {
         } catch {
             throw ServingError(.invalidConfig, "deployment '\(declared.name)': \(error.message)")
         }
+        // adaptive: the throughput streams, plus a latency-hint copy for requests that find the replica idle.
         var hint = CompileOptions.PerformanceHint.throughput
-        if let declaredHint = declared.hint {
+        var latencyWhenIdle = declared.hint?.lowercased() == "adaptive"
+        if let declaredHint = declared.hint, !latencyWhenIdle {
             guard let parsed = CompileOptions.PerformanceHint(rawValue: declaredHint.uppercased()) else {
-                throw ServingError(.invalidConfig, "deployment '\(declared.name)': hint must be latency or throughput, got '\(declaredHint)'")
+                throw ServingError(.invalidConfig, "deployment '\(declared.name)': hint must be adaptive, latency or throughput, got '\(declaredHint)'")
             }
             hint = parsed
+            latencyWhenIdle = false
         }
         let options = CompileOptions(hint: hint, precision: declared.precision, threads: declared.threads)
         let batching = declared.batching
@@ -182,7 +186,8 @@ public struct ServerConfig: Sendable, Decodable {
             maxOngoingRequests: declared.maxOngoingRequests ?? 64,
             batching: .init(maxBatchSize: batching?.maxBatchSize ?? 1, maxWait: maxWait, maxQueued: declared.maxQueuedRequests ?? 1024),
             autoscaling: autoscaling,
-            backend: .model(path: path, core: core, options: options, inputShapes: declared.inputShapes ?? [:], inferRequests: declared.inferRequests))
+            backend: .model(path: path, core: core, options: options, inputShapes: declared.inputShapes ?? [:], inferRequests: declared.inferRequests,
+                            latencyWhenIdle: latencyWhenIdle))
         try config.validate()
         return config
     }

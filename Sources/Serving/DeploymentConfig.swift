@@ -55,13 +55,15 @@ public struct BackendFactory: Sendable {
         self.make = make
     }
 
-    /// An OpenVINO model file compiled once per replica.
+    /// An OpenVINO model file compiled once per replica; with `latencyWhenIdle`, a second time with the
+    /// latency hint for inferences that start while the replica is otherwise idle (see `ModelBackend`).
     public static func model(path: String, core: InferenceCore, options: CompileOptions = CompileOptions(hint: .throughput),
-                             inputShapes: [String: [Int]] = [:], inferRequests: Int? = nil) -> BackendFactory {
+                             inputShapes: [String: [Int]] = [:], inferRequests: Int? = nil, latencyWhenIdle: Bool = false) -> BackendFactory {
         BackendFactory { () throws(ServingError) in
             // Compiling blocks its thread for up to seconds; keep it off the few threads that serve requests.
             try await offCooperativePool { () throws(ServingError) in
-                try ModelBackend(path: path, core: core, options: options, inputShapes: inputShapes, inferRequests: inferRequests)
+                try ModelBackend(path: path, core: core, options: options, inputShapes: inputShapes, inferRequests: inferRequests,
+                                 latencyWhenIdle: latencyWhenIdle)
             }
         }
     }

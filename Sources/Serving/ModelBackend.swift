@@ -1,24 +1,41 @@
 import Foundation
 import Inference
+import Synchronization
 
 /// A replica backed by an OpenVINO model: one compiled model and its pool of infer requests.
 ///
 /// When every input's first dimension is dynamic, requests with matching shapes in a batch are stacked
 /// along it into one inference and the outputs split back; otherwise (or for mismatched shapes) each
 /// request runs on its own infer request, concurrently, which OpenVINO's throughput streams exploit.
+///
+/// With `latencyWhenIdle`, the model is compiled a second time with the latency hint (one stream using
+/// every thread) and an inference that starts while the replica runs nothing else takes that copy: a lone
+/// request gets the latency hint's speed, requests under load the throughput streams' rate.
 final class ModelBackend: ReplicaBackend {
     let pool: InferRequestPool
     let inputs: [TensorSpec]
     let outputs: [TensorSpec]
     let concurrency: Int
     private let stacksBatches: Bool
+    private let latencyPool: InferRequestPool?
+    /// Inferences running on this replica, either copy.
+    private let running = Atomic<Int>(0)
 
-    init(path: String, core: InferenceCore, options: CompileOptions, inputShapes: [String: [Int]], inferRequests: Int?) throws(ServingError) {
+    init(path: String, core: InferenceCore, options: CompileOptions, inputShapes: [String: [Int]], inferRequests: Int?,
+         latencyWhenIdle: Bool = false) throws(ServingError) {
         do {
             let model = try core.readModel(path: path)
             if !inputShapes.isEmpty { try model.reshape(inputShapes) }
             let compiled = try core.compile(model: model, options: options)
             pool = try InferRequestPool(model: compiled, size: inferRequests)
+            if latencyWhenIdle {
+                var latency = options
+                latency.hint = .latency
+                latency.streams = nil
+                latencyPool = try InferRequestPool(model: try core.compile(model: model, options: latency), size: 1)
+            } else {
+                latencyPool = nil
+            }
             inputs = compiled.inputs.map { TensorSpec(name: $0.name, datatype: .init($0.elementType), shape: $0.shape) }
             outputs = compiled.outputs.map { TensorSpec(name: $0.name, datatype: .init($0.elementType), shape: $0.shape) }
         } catch {
@@ -37,9 +54,13 @@ final class ModelBackend: ReplicaBackend {
             return try! TensorData(name: spec.name, datatype: spec.datatype, shape: shape,
                                    data: Data(count: shape.reduce(1, *) * spec.datatype.byteSize))
         }
-        for _ in 0..<concurrency {
-            if case .failure(let error) = await run([InferenceRequest(inputs: tensors)])[0], fullyStatic {
-                throw ServingError(.unavailable, "warm-up inference failed: \(error.message)")
+        // One request at a time, so the latency copy (taken when idle) warms up first; then the
+        // throughput pool's requests all at once.
+        for warmUpBatch in [[InferenceRequest(inputs: tensors)], Array(repeating: InferenceRequest(inputs: tensors), count: concurrency)] {
+            for result in await run(warmUpBatch) {
+                if case .failure(let error) = result, fullyStatic {
+                    throw ServingError(.unavailable, "warm-up inference failed: \(error.message)")
+                }
             }
         }
     }
@@ -71,6 +92,14 @@ final class ModelBackend: ReplicaBackend {
         }
     }
 
+    /// Runs on the latency copy when nothing else runs on this replica, else on the throughput pool.
+    private func inferOnEitherCopy(_ tensors: [Tensor]) async throws(InferenceError) -> [Tensor] {
+        let alone = running.add(1, ordering: .acquiringAndReleasing).oldValue == 0
+        defer { running.subtract(1, ordering: .acquiringAndReleasing) }
+        if alone, let latencyPool { return try await latencyPool.infer(tensors) }
+        return try await pool.infer(tensors)
+    }
+
     /// One inference over `requests` stacked along the first dimension (one request: no stacking).
     private func infer(_ requests: [InferenceRequest]) async -> [Result<[TensorData], ServingError>] {
         let rows = requests.map { $0.inputs.first?.shape.first ?? 1 }
@@ -98,7 +127,7 @@ final class ModelBackend: ReplicaBackend {
                 return tensor
             }
             let results: [Tensor]
-            do throws(InferenceError) { results = try await pool.infer(tensors) } catch { throw ServingError(error) }
+            do throws(InferenceError) { results = try await inferOnEitherCopy(tensors) } catch { throw ServingError(error) }
             var perRequest = [[TensorData]](repeating: [], count: requests.count)
             for (spec, tensor) in zip(outputs, results) {
                 let bytes = tensor.withUnsafeBytes { Data($0) }

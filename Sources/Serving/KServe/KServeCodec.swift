@@ -106,6 +106,7 @@ public enum KServeCodec {
         var data = Data(json.utf8)
         guard !binaryTensors.isEmpty else { return Body(data: data, jsonHeaderLength: nil) }
         let headerLength = data.count
+        data.reserveCapacity(headerLength + binaryTensors.reduce(0) { $0 + $1.data.count })
         for tensor in binaryTensors { data.append(tensor.data) }
         return Body(data: data, jsonHeaderLength: headerLength)
     }
@@ -224,7 +225,8 @@ public enum KServeCodec {
             }
             let start = binary.startIndex + offset
             offset += size
-            return try TensorData(name: name, datatype: datatype, shape: shape, data: Data(binary[start..<(start + size)]))
+            // A slice shares the body's storage: a request's tensor bytes are copied once, into the model's input.
+            return try TensorData(name: name, datatype: datatype, shape: shape, data: binary[start..<(start + size)])
         }
         guard let values = entry["data"] else { throw invalid("tensor '\(name)' has neither \"data\" nor binary_data_size") }
         var flat: [Any] = []
