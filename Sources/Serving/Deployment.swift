@@ -234,7 +234,8 @@ public actor Deployment {
                 break
             }
             let idle = replicas.allSatisfy { $0.runningBatches == 0 }
-            switch machine.next(now: now, room: config.maxOngoingRequests - replica.ongoing, idle: idle) {
+            let room = config.maxOngoingRequests - replica.ongoing
+            switch machine.next(now: now, room: replica.backend.runsRequestsAlone ? min(room, 1) : room, idle: idle) {
             case .dispatch(let ids): dispatch(ids, to: replica, now: now)
             case .wait(let until):
                 wakeAt = until

@@ -17,6 +17,7 @@ final class ModelBackend: ReplicaBackend {
     let outputs: [TensorSpec]
     let concurrency: Int
     private let stacksBatches: Bool
+    var runsRequestsAlone: Bool { !stacksBatches }
     private let latencyPool: InferRequestPool?
     /// Inferences running on this replica, either copy.
     private let running = Atomic<Int>(0)

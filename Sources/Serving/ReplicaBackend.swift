@@ -7,11 +7,18 @@ public protocol ReplicaBackend: Sendable {
     var concurrency: Int { get }
     /// Runs once before the replica receives traffic, so the first real request is not the slow one.
     func warmUp() async throws(ServingError)
+    /// True when running requests together gains nothing over running them one by one (a model whose
+    /// batch dimension is static runs each request on its own infer request anyway). The batcher then
+    /// dispatches every request alone as soon as there is room, so none waits for a batch to gather
+    /// or for the slowest request of its batch.
+    var runsRequestsAlone: Bool { get }
     /// Runs a batch and returns exactly one result per request, in order. Task cancellation stops it.
     func run(_ batch: [InferenceRequest]) async -> [Result<[TensorData], ServingError>]
 }
 
 extension ReplicaBackend {
+    public var runsRequestsAlone: Bool { false }
+
     /// Why `request` cannot run on this backend, or nil.
     func validate(_ request: InferenceRequest) -> ServingError? {
         guard !inputs.isEmpty else { return nil }

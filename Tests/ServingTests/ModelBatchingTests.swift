@@ -16,6 +16,7 @@ import TestSupport
         var inputs: [TensorSpec] { inner.inputs }
         var outputs: [TensorSpec] { inner.outputs }
         var concurrency: Int { inner.concurrency }
+        var runsRequestsAlone: Bool { inner.runsRequestsAlone }
         func warmUp() async throws(ServingError) { try await inner.warmUp() }
 
         func run(_ batch: [InferenceRequest]) async -> [Result<[TensorData], ServingError>] {
@@ -98,6 +99,58 @@ import TestSupport
         // Different pictures give clearly different outputs, so a mix-up in the split could not pass.
         let a = try #require(batched["A"]), b = try #require(batched["B"])
         #expect(Self.worstExcess(a, b) > 1)
+        await running.stop()
+    }
+
+    /// A static batch dimension cannot stack, so gathering a batch would only make each request wait for
+    /// the others: every request is dispatched alone and answered as soon as its own inference ends.
+    @Test func aStaticBatchModelRunsEachRequestAloneAndAnswersItWithoutWaitingForOthers() async throws {
+        let batches = Shared<[[String]]>([])
+        let gate = Gate()
+        var config = try ModelFixtures.modelDeployment("nudenet-static", model: "nudenet-320n", f32: true, inferRequests: 2,
+                                                       inputShapes: ["images": [1, 3, 64, 64]],
+                                                       batching: .init(maxBatchSize: 8, maxWait: .seconds(600)))
+        let model = config.backend
+        config.backend = BackendFactory { () throws(ServingError) in
+            RecordingBackend(inner: try await model.make(), batches: batches, firstBatch: gate)
+        }
+        let running = try await RunningDeployment.start(config)
+        let plane = 3 * 64 * 64
+        // The first request is held (so the replica is busy and the batcher would otherwise gather the
+        // rest for up to max_wait, ten minutes here); the others must still be answered meanwhile.
+        let blocker = Task { await running.infer(Self.images("blocker", [1, 3, 64, 64], ModelFixtures.pattern(count: plane, seed: 9))) }
+        try #require(await eventually("first batch running") { gate.waiting == 1 })
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for (index, id) in ["A", "B", "C"].enumerated() {
+                group.addTask {
+                    let response = try await running.infer(Self.images(id, [1, 3, 64, 64], ModelFixtures.pattern(count: plane, seed: index))).get()
+                    #expect(response.output(named: "output0")?.shape == [1, 22, 84])
+                }
+            }
+            try await group.waitForAll()
+        }
+        #expect(gate.waiting == 1)
+        #expect(batches.value.count == 4 && batches.value.allSatisfy { $0.count == 1 })
+        gate.open()
+        _ = try await blocker.value.get()
+        await running.stop()
+    }
+
+    /// With `latencyWhenIdle` a lone request runs on the latency-hint copy and concurrent ones on the
+    /// throughput streams; both compiled copies must give the same answer.
+    @Test func bothCopiesOfAnAdaptiveReplicaAgree() async throws {
+        let running = try await RunningDeployment.start(try ModelFixtures.modelDeployment(
+            "nudenet-adaptive", model: "nudenet-320n", f32: true, inferRequests: 2, inputShapes: ["images": [1, 3, 320, 320]],
+            latencyWhenIdle: true))
+        let picture = try ModelFixtures.nchw(ModelFixtures.astronaut, side: 320)
+        let request = Self.images("lone", [1, 3, 320, 320], picture)
+        let alone = try #require(try await running.infer(request).get().output(named: "output0"))
+        let together = try await withThrowingTaskGroup(of: TensorData?.self) { group in
+            for _ in 0..<6 { group.addTask { try await running.infer(request).get().output(named: "output0") } }
+            return try await group.reduce(into: [TensorData]()) { if let output = $1 { $0.append(output) } }
+        }
+        #expect(together.count == 6)
+        for output in together { #expect(Self.worstExcess(output, alone) <= 0) }
         await running.stop()
     }
 

@@ -25,10 +25,12 @@ enum ModelFixtures {
 
     /// A model deployment; `f32` pins the precision so outputs compare the same on AVX2 and AMX machines.
     static func modelDeployment(_ name: String, model: String, f32: Bool = false, inferRequests: Int? = nil,
+                                inputShapes: [String: [Int]] = [:], latencyWhenIdle: Bool = false,
                                 batching: BatchingStateMachine<UInt64>.Policy = .init()) throws -> DeploymentConfig {
         let options = CompileOptions(hint: .throughput, precision: f32 ? .f32 : nil)
         return DeploymentConfig(name: name, batching: batching,
-                                backend: .model(path: try modelPath(model), core: core, options: options, inferRequests: inferRequests))
+                                backend: .model(path: try modelPath(model), core: core, options: options, inputShapes: inputShapes,
+                                                inferRequests: inferRequests, latencyWhenIdle: latencyWhenIdle))
     }
 
     /// A photograph decoded as float NCHW 0…1 at `side`×`side` (NudeNet's input scaling).
