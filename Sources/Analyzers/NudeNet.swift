@@ -3,7 +3,7 @@ import PlayheadCore
 
 /// NudeNet 320n (a YOLOv8n detector): body-part and exposure classes for content-safety checks.
 ///
-/// The model takes a letterboxed 320x320 RGB image in 0…1, NCHW, and returns `[1, 4 + 18, anchors]`:
+/// The model takes a letterboxed RGB image in 0…1, NCHW, 320 on its longer side, and returns `[1, 4 + 18, anchors]`:
 /// per anchor a centre/size box in input pixels and one score per class.
 public enum NudeNet {
     /// Class names in output order (from the nudenet 3.4 package).
@@ -23,9 +23,26 @@ public enum NudeNet {
     public static let modelName = "nudenet-320n"
     public static let inputSize = 320
 
-    /// The pixels the model needs.
+    /// The pixels a model compiled at `inputSize`x`inputSize` needs: the picture letterboxed into the square.
     public static var frameFormat: FrameFormat {
         FrameFormat(width: inputSize, height: inputSize, layout: .float32NCHW, resize: .letterbox(padding: 0), filter: .bilinear)
+    }
+
+    /// The pixels for a source of this size, given the model's input shape (NCHW, -1 for a free side).
+    ///
+    /// With free sides the frame keeps its aspect: the longer side `inputSize`, the shorter rounded up to
+    /// a multiple of 32 (the network's stride) and only that remainder padded. The detector is fully
+    /// convolutional, so a 16:9 frame runs at 320x192 instead of 320x320, the same picture for about 60 %
+    /// of the work (Ultralytics' rectangular inference). Fixed sides get a letterbox into them.
+    public static func frameFormat(sourceWidth: Int, sourceHeight: Int, inputShape: [Int]) -> FrameFormat {
+        if inputShape.count == 4, inputShape[2] > 0, inputShape[3] > 0 {
+            return FrameFormat(width: inputShape[3], height: inputShape[2], layout: .float32NCHW, resize: .letterbox(padding: 0), filter: .bilinear)
+        }
+        let long = max(1, sourceWidth, sourceHeight)
+        func side(_ length: Int) -> Int {
+            max(32, Int((Double(inputSize) * Double(max(1, length)) / Double(long) / 32).rounded(.up)) * 32)
+        }
+        return FrameFormat(width: side(sourceWidth), height: side(sourceHeight), layout: .float32NCHW, resize: .letterbox(padding: 0), filter: .bilinear)
     }
 
     public struct Detection: Sendable, Equatable, Codable {

@@ -9,27 +9,40 @@ public final class SafetyDetector: Sendable {
     public let modelID: String
     private let runner: any ModelRunner
 
-    /// Loads NudeNet from the model repository and compiles it into a pool of its own.
+    /// Loads NudeNet from the model repository and compiles it into a pool of its own, its height and
+    /// width free so frames keep their aspect (`NudeNet.frameFormat(sourceWidth:sourceHeight:inputShape:)`).
     public convenience init(repository: ModelRepository, core: InferenceCore, options: CompileOptions = CompileOptions(hint: .latency)) throws {
         let manifest = try repository.manifest(named: NudeNet.modelName)
         let model = try core.readModel(path: repository.modelPath(named: NudeNet.modelName))
-        try model.reshape([1, 3, NudeNet.inputSize, NudeNet.inputSize])
-        self.init(runner: try InferRequestPool(model: try core.compile(model: model, options: options)), modelID: "\(manifest.name)@\(manifest.version)")
+        let shape = [1, 3, -1, -1]
+        try model.reshape(shape)
+        self.init(runner: try InferRequestPool(model: try core.compile(model: model, options: options)), modelID: "\(manifest.name)@\(manifest.version)",
+                  inputShape: shape)
     }
 
-    /// Runs NudeNet through `runner` (e.g. a `DeploymentRunner` of the serving engine).
-    public init(runner: any ModelRunner, modelID: String) {
+    /// Runs NudeNet through `runner` (e.g. a `DeploymentRunner` of the serving engine) whose input has
+    /// `inputShape` (NCHW, -1 for a free dimension).
+    public init(runner: any ModelRunner, modelID: String, inputShape: [Int]) {
         self.runner = runner
         self.modelID = modelID
+        self.inputShape = inputShape
     }
 
-    /// Detections in one frame decoded in `NudeNet.frameFormat`.
+    /// The runner's input shape, which decides the frame format.
+    public let inputShape: [Int]
+
+    /// The frames `detect` takes for a source of this size.
+    public func frameFormat(sourceWidth: Int, sourceHeight: Int) -> FrameFormat {
+        NudeNet.frameFormat(sourceWidth: sourceWidth, sourceHeight: sourceHeight, inputShape: inputShape)
+    }
+
+    /// Detections in one frame decoded in `frameFormat(sourceWidth:sourceHeight:)`.
     public func detect(_ frame: VideoFrame) async throws -> [NudeNet.Detection] {
-        let size = NudeNet.inputSize
-        guard frame.width == size, frame.height == size, frame.layout == .float32NCHW, let pixels = frame.pixels.floats else {
-            throw PlayheadError(.invalidArgument, "NudeNet needs \(size)x\(size) NCHW float frames (use NudeNet.frameFormat)")
+        let (width, height) = (frame.width, frame.height)
+        guard frame.layout == .float32NCHW, let pixels = frame.pixels.floats, pixels.count == 3 * width * height else {
+            throw PlayheadError(.invalidArgument, "NudeNet needs NCHW float frames (use SafetyDetector.frameFormat)")
         }
-        let outputs = try await runner.run([try Tensor(shape: [1, 3, size, size], floats: pixels)])
+        let outputs = try await runner.run([try Tensor(shape: [1, 3, height, width], floats: pixels)])
         return try NudeNet.decode(output: try outputs[0].floats(), shape: outputs[0].shape, frame: frame)
     }
 }

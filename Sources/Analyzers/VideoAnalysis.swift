@@ -84,10 +84,14 @@ public struct VideoAnalysis: Sendable {
         var shotDetector = shots
         let shotOutput = shots.map { _ in output(ShotDetector.frameFormat, .all) }
         let faceOutput = faces.map { output($0.detector.frameFormat, $0.sampling) }
-        let safetyOutput = safety.map { output(NudeNet.frameFormat, $0.sampling) }
-        // Text needs the frame's shape (a multiple of 32 near 960x544), so it asks the file first.
+        // Text and safety frames follow the picture's shape, so they ask the file first.
+        let video = text == nil && safety == nil ? nil : try MediaProbe.probe(path).video
+        let safetyOutput = try safety.map { lane in
+            guard let video else { throw PlayheadError(.noVideoStream, "\(path) has no video stream to check") }
+            return output(lane.detector.frameFormat(sourceWidth: video.displayWidth, sourceHeight: video.displayHeight), lane.sampling)
+        }
         let textOutput = try text.map { lane in
-            guard let video = try MediaProbe.probe(path).video else {
+            guard let video else {
                 throw PlayheadError(.noVideoStream, "\(path) has no video stream to read text in")
             }
             let index = output(TextReader.frameFormat(sourceWidth: video.displayWidth, sourceHeight: video.displayHeight), lane.sampling)

@@ -85,9 +85,10 @@ public final class AnalyzerFactory: Sendable {
                                               modelID: TextReader.modelID(detector, recognizer)), fps: options.textFPS)
         }
         if features.contains("safety") {
-            let size = NudeNet.inputSize
-            let runner = try await runner(for: NudeNet.modelName, shape: ("images", [-1, 3, size, size]), maxBatch: 4)
-            video.safety = .init(SafetyDetector(runner: runner, modelID: try id(NudeNet.modelName)), fps: options.safetyFPS)
+            // Height and width free: each media's frames keep their aspect (320x192 for 16:9).
+            let runner = try await runner(for: NudeNet.modelName, shape: ("images", [-1, 3, -1, -1]), maxBatch: 4)
+            let shape = await (try? engine.deployment(named: NudeNet.modelName))?.inputs.first?.shape ?? [-1, 3, -1, -1]
+            video.safety = .init(SafetyDetector(runner: runner, modelID: try id(NudeNet.modelName), inputShape: shape), fps: options.safetyFPS)
         }
         return video
     }

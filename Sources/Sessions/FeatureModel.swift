@@ -9,7 +9,8 @@ import Store
 struct FeatureModel: Sendable {
     enum Kind: Sendable {
         case faces(BlazeFace.Variant)
-        case safety
+        /// The deployment's input shape (NCHW, -1 for a free side), which decides the frame format.
+        case safety(inputShape: [Int])
     }
 
     /// The features a session can compute.
@@ -22,11 +23,11 @@ struct FeatureModel: Sendable {
     let kind: Kind
     let inputName: String
 
-    /// The frame conversion the model needs.
-    var frameFormat: FrameFormat {
+    /// The frame conversion the model needs for a source of this size.
+    func frameFormat(sourceWidth: Int, sourceHeight: Int) -> FrameFormat {
         switch kind {
         case .faces(let variant): FaceDetector.frameFormat(for: variant)
-        case .safety: NudeNet.frameFormat
+        case .safety(let inputShape): NudeNet.frameFormat(sourceWidth: sourceWidth, sourceHeight: sourceHeight, inputShape: inputShape)
         }
     }
 
@@ -51,14 +52,14 @@ struct FeatureModel: Sendable {
             }
             kind = .faces(variant)
         case .safety:
-            kind = .safety
+            kind = .safety(inputShape: input.shape)
         default:
             throw SessionError(.invalidRequest, "unknown feature '\(feature)'; available: \(supported.map(\.rawValue).joined(separator: ", "))")
         }
         return FeatureModel(feature: feature, deployment: deployment, model: model, kind: kind, inputName: input.name)
     }
 
-    /// Detections in `frame` (decoded in `frameFormat`), in source pixels.
+    /// Detections in `frame` (decoded in `frameFormat(sourceWidth:sourceHeight:)`), in source pixels.
     ///
     /// The request carries `priority` and `deadline` to the deployment's batcher, so interactive frames
     /// overtake batch work and a frame whose display time passes in the queue is never computed.
@@ -78,9 +79,8 @@ struct FeatureModel: Sendable {
             return FaceDetector.faces(regressors: regressors, scores: scores, variant: variant, minScore: 0.5, frame: frame)
                 .map { FrameDetection(label: "face", score: $0.score, box: $0.box) }
         case .safety:
-            let size = NudeNet.inputSize
             let response = try await deployment.infer(InferenceRequest(
-                inputs: [TensorData(name: inputName, shape: [1, 3, size, size], floats: pixels)], priority: priority, deadline: deadline))
+                inputs: [TensorData(name: inputName, shape: [1, 3, frame.height, frame.width], floats: pixels)], priority: priority, deadline: deadline))
             guard let output = response.outputs.first, let values = output.floats() else {
                 throw SessionError(.analysisFailed, "deployment '\(deployment.name)' returned no output")
             }

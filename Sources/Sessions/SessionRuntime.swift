@@ -129,7 +129,8 @@ public actor SessionRuntime {
         }
         let decoder: SessionDecoder
         do {
-            decoder = try await SessionDecoder.open(path: record.location, formats: models.map(\.frameFormat), fps: fps)
+            let formats = models.map { $0.frameFormat(sourceWidth: record.probe.width ?? 0, sourceHeight: record.probe.height ?? 0) }
+            decoder = try await SessionDecoder.open(path: record.location, formats: formats, fps: fps)
         } catch {
             throw SessionError(.mediaUnavailable, "cannot decode media \(id): \(error)")
         }

@@ -13,7 +13,9 @@ import TestSupport
         let engine = try await CompositionServer.shared.value.engine
         let faces = FaceDetector(variant: .fullRange, runner: await DeploymentRunner(try await engine.deployment(named: "blazeface-full")),
                                  modelID: "blazeface-full@0.6.0")
-        let safety = SafetyDetector(runner: await DeploymentRunner(try await engine.deployment(named: "nudenet")), modelID: "nudenet-320n@3.4.2")
+        let nudenet = try await engine.deployment(named: "nudenet")
+        let safety = SafetyDetector(runner: await DeploymentRunner(nudenet), modelID: "nudenet-320n@3.4.2",
+                                    inputShape: try #require(await nudenet.inputs.first).shape)
         let path = try TestMedia.astronautThenPatterns()
         let served = try await VideoAnalysis(faces: .init(faces, fps: 5), safety: .init(safety, fps: 2)).run(path: path)
 
