@@ -159,13 +159,12 @@ public struct ServerConfig: Sendable, Decodable {
         }
         // adaptive: the throughput streams, plus a latency-hint copy for requests that find the replica idle.
         var hint = CompileOptions.PerformanceHint.throughput
-        var latencyWhenIdle = declared.hint?.lowercased() == "adaptive"
+        let latencyWhenIdle = declared.hint?.lowercased() == "adaptive"
         if let declaredHint = declared.hint, !latencyWhenIdle {
             guard let parsed = CompileOptions.PerformanceHint(rawValue: declaredHint.uppercased()) else {
                 throw ServingError(.invalidConfig, "deployment '\(declared.name)': hint must be adaptive, latency or throughput, got '\(declaredHint)'")
             }
             hint = parsed
-            latencyWhenIdle = false
         }
         let options = CompileOptions(hint: hint, precision: declared.precision, threads: declared.threads)
         let batching = declared.batching
