@@ -488,23 +488,25 @@ public actor SessionRuntime {
         return await storedFrames(in: span, of: session)
     }
 
-    /// The frame features of `frames` whose results are in the store.
+    /// The frame features of `frames` whose results are in the store, read in one query per feature.
     private func storedFrames(in frames: [Int64], of session: LiveSession) async -> [FrameKey<Feature>] {
-        var hits: [FrameKey<Feature>] = []
+        var frameKeys: [ResultKey: FrameKey<Feature>] = [:]
         for index in frames {
             for feature in session.request.features {
                 guard let key = resultKey(session, index, feature) else { continue }
-                do {
-                    if try await store.lookup(key) != nil { hits.append(FrameKey(index: index, feature: feature)) }
-                } catch {
-                    // The session closed or moved on: the rest of the look-up is not wanted.
-                    if Task.isCancelled { return hits }
-                    // A failed look-up only costs a recomputation.
-                    logger.warning("looking up a stored result failed", metadata: ["media": "\(session.media.id)", "error": "\(error)"])
-                }
+                frameKeys[key] = FrameKey(index: index, feature: feature)
             }
         }
-        return hits
+        do {
+            return try await store.recorded(Array(frameKeys.keys)).compactMap { frameKeys[$0] }
+                .sorted { ($0.index, $0.feature.rawValue) < ($1.index, $1.feature.rawValue) }
+        } catch {
+            // A failed look-up only costs a recomputation; a cancelled one is not wanted any more.
+            if !Task.isCancelled {
+                logger.warning("looking up stored results failed", metadata: ["media": "\(session.media.id)", "error": "\(error)"])
+            }
+            return []
+        }
     }
 
     /// Reads stored results and sends them, in frame order.

@@ -139,6 +139,30 @@ public final class PostgresStore: Store {
         }
     }
 
+    public func recorded(_ keys: [ResultKey]) async throws(StoreError) -> Set<ResultKey> {
+        let groups = try ResultKey.groups(keys)
+        guard !groups.isEmpty else { return [] }
+        return try await perform { client, logger in
+            try await client.withConnection { connection in
+                var found: Set<ResultKey> = []
+                for (group, first, last, wanted) in groups {
+                    let rows = try await connection.query("""
+                        SELECT range_start, range_end FROM results
+                        WHERE media_id = \(group.media.hex) AND feature = \(group.feature.rawValue) AND model = \(group.model.description)
+                          AND params_hash = \(group.parametersHash) AND range_start BETWEEN \(first) AND \(last)
+                        """, logger: logger)
+                    for try await (start, end) in rows.decode((Double, Double).self) {
+                        guard let range = try? TimeRange(start: start, end: end) else { continue }
+                        let key = ResultKey(media: group.media, feature: group.feature, model: group.model,
+                                            parametersHash: group.parametersHash, range: range)
+                        if wanted.contains(key) { found.insert(key) }
+                    }
+                }
+                return found
+            }
+        }
+    }
+
     @discardableResult
     public func record(_ key: ResultKey, annotations: [Annotation]) async throws(StoreError) -> ResultRecord {
         try key.validate(annotations: annotations)

@@ -19,6 +19,29 @@ public struct ResultKey: Sendable, Hashable, Codable {
         self.range = range
     }
 
+    /// Everything but the range: keys of one group are looked up together.
+    struct Group: Hashable {
+        var media: MediaID
+        var feature: Feature
+        var model: ModelVersion
+        var parametersHash: String
+    }
+
+    var group: Group { Group(media: media, feature: feature, model: model, parametersHash: parametersHash) }
+
+    /// `keys` validated and grouped, each group with the span of its range starts.
+    static func groups(_ keys: [ResultKey]) throws(StoreError) -> [(group: Group, first: Double, last: Double, keys: Set<ResultKey>)] {
+        var grouped: [Group: Set<ResultKey>] = [:]
+        for key in keys {
+            try key.validate()
+            grouped[key.group, default: []].insert(key)
+        }
+        return grouped.map { group, keys in
+            let starts = keys.map(\.range.start)
+            return (group, starts.min()!, starts.max()!, keys)
+        }
+    }
+
     func validate() throws(StoreError) {
         guard Feature.known.contains(feature) else { throw StoreError.unknownFeature(feature) }
         guard !parametersHash.isEmpty else {

@@ -115,6 +115,27 @@ public final class SQLiteStore: Store {
         return try await read { db in try Self.result(db, key)?.record }
     }
 
+    public func recorded(_ keys: [ResultKey]) async throws(StoreError) -> Set<ResultKey> {
+        let groups = try ResultKey.groups(keys)
+        guard !groups.isEmpty else { return [] }
+        return try await read { db in
+            var found: Set<ResultKey> = []
+            for (group, first, last, wanted) in groups {
+                let rows = try Row.fetchCursor(db, sql: """
+                    SELECT range_start, range_end FROM results
+                    WHERE media_id = ? AND feature = ? AND model = ? AND params_hash = ? AND range_start BETWEEN ? AND ?
+                    """, arguments: [group.media.hex, group.feature.rawValue, group.model.description, group.parametersHash, first, last])
+                while let row = try rows.next() {
+                    guard let range = try? TimeRange(start: row[0], end: row[1]) else { continue }
+                    let key = ResultKey(media: group.media, feature: group.feature, model: group.model,
+                                        parametersHash: group.parametersHash, range: range)
+                    if wanted.contains(key) { found.insert(key) }
+                }
+            }
+            return found
+        }
+    }
+
     @discardableResult
     public func record(_ key: ResultKey, annotations: [Annotation]) async throws(StoreError) -> ResultRecord {
         try key.validate(annotations: annotations)

@@ -23,6 +23,9 @@ public protocol Store: Sendable {
 
     /// The record of a result computed earlier under exactly this key, or nil (a miss: compute it).
     func lookup(_ key: ResultKey) async throws(StoreError) -> ResultRecord?
+    /// Which of `keys` have a recorded result: one query per media, feature, model and parameters among
+    /// them, so a player looking a few seconds ahead pays one round trip instead of one per frame.
+    func recorded(_ keys: [ResultKey]) async throws(StoreError) -> Set<ResultKey>
     /// Stores a computed result and its annotations in one transaction.
     ///
     /// Earlier results of the same media, feature, model version and parameters whose ranges overlap

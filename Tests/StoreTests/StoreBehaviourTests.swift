@@ -59,6 +59,31 @@ struct StoreBehaviourTests {
     }
 
     @Test(arguments: Backend.allCases)
+    func recordedAnswersManyKeysAtOnce(_ backend: Backend) async throws {
+        try await backend.withStore { store in
+            try await Fixture.catalog(store)
+            #expect(try await store.recorded([]).isEmpty)
+            // Per-frame instants of a 10 fps pass: times that are not exact in binary must still match.
+            let frames = try (0..<30).map { index in try Fixture.key(range: (Double(index) / 10, Double(index) / 10)) }
+            for (index, key) in frames.enumerated() where index % 3 == 0 {
+                try await store.record(key, annotations: [])
+            }
+            try await store.record(try Fixture.key(hash: "p2", range: (0.5, 0.5)), annotations: [])
+            try await store.record(try Fixture.key(range: (0.4, 0.6)), annotations: [])
+            let wanted = frames + [try Fixture.key(model: Fixture.v2, range: (0.2, 0.2))]
+            var expected: Set<ResultKey> = []
+            for key in wanted where try await store.lookup(key) != nil { expected.insert(key) }
+            #expect(expected.count == 10)
+            #expect(try await store.recorded(wanted) == expected, "the same answer as one lookup per key")
+            await expectStoreError(.unknownFeature) {
+                var key = try Fixture.key()
+                key.feature = Feature(rawValue: "nope")
+                _ = try await store.recorded([key])
+            }
+        }
+    }
+
+    @Test(arguments: Backend.allCases)
     func rerunReplacesOverlappingResultsOfItsVersionAndParametersOnly(_ backend: Backend) async throws {
         try await backend.withStore { store in
             try await Fixture.catalog(store)
