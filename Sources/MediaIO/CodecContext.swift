@@ -40,15 +40,28 @@ final class CodecContext {
 
     func flush() { avcodec_flush_buffers(pointer) }
 
+    /// What the decoder skips when no seek is being reached (e.g. everything but keyframes).
+    var baseSkip: AVDiscard = AVDISCARD_DEFAULT {
+        didSet { pointer.pointee.skip_frame = baseSkip }
+    }
+
     /// Reads packets of stream `streamIndex` from `format` until one is sent to the decoder (true), or
     /// drains the decoder at end of file (false). A packet the decoder rejects becomes the caller's
     /// `damaged(packet, error)`, so each stream kind can say where and what was damaged.
-    func feed(from format: FormatContext, stream streamIndex: Int32, using packet: Packet,
+    ///
+    /// Packets shown before `skipNonReferenceBefore` (a pts) are frames a seek discards anyway: those that
+    /// no other frame references are not decoded at all, which leaves every later frame bit-identical.
+    func feed(from format: FormatContext, stream streamIndex: Int32, using packet: Packet, skipNonReferenceBefore: Int64? = nil,
               damaged: (Packet, PlayheadError) -> PlayheadError) throws -> Bool {
         while true {
             packet.unref()
             let atEnd = try !format.read(into: packet)
             if !atEnd && packet.pointer.pointee.stream_index != streamIndex { continue }
+            if baseSkip == AVDISCARD_DEFAULT {
+                let pts = packet.pointer.pointee.pts
+                let skippable = !atEnd && skipNonReferenceBefore.map { pts != ph_av_nopts_value() && pts < $0 } == true
+                pointer.pointee.skip_frame = skippable ? AVDISCARD_NONREF : AVDISCARD_DEFAULT
+            }
             do {
                 // nil drains the decoder; a decoder may only then notice that the last packet was cut short.
                 _ = try send(atEnd ? nil : packet)

@@ -21,6 +21,8 @@ public final class VideoDecoder {
     private var draining = false
     /// Frames earlier than this are decoded and dropped (after a seek to a non-keyframe).
     private var discardBefore: MediaTime?
+    /// The pts of the seek target while it is being reached: earlier frames nothing references are skipped.
+    private var prerollTarget: Int64?
 
     /// Opens `path` for decoding into `format`, sampling frames by `sampling`.
     ///
@@ -47,7 +49,7 @@ public final class VideoDecoder {
         // Only the chosen stream is demuxed into packets we look at; skip the rest cheaply.
         for other in format.streams where other != stream { other.pointee.discard = AVDISCARD_ALL }
         codec = try CodecContext(decoderFor: stream, threads: Int32(threads), path: path)
-        if outputs.allSatisfy({ $0.sampling == .keyframes }) { codec.pointer.pointee.skip_frame = AVDISCARD_NONKEY }
+        if outputs.allSatisfy({ $0.sampling == .keyframes }) { codec.baseSkip = AVDISCARD_NONKEY }
         scalers = try outputs.map { try Scaler(format: $0.format, rotation: video.rotation) }
         packet = try Packet()
         frame = try Frame()
@@ -72,6 +74,7 @@ public final class VideoDecoder {
             try check(av_seek_frame(format.pointer, stream.pointee.index, pts, AVSEEK_FLAG_BACKWARD), "seeking to \(time.seconds) s in \(format.path)")
             codec.flush()
             draining = false
+            prerollTarget = startPTS + time.converted(to: timeBase.denominator).value / max(timeBase.numerator, 1)
             // Some containers land on a keyframe after the target; step further back until we are at or before it.
             guard let first = try decodeNext() else { break }
             if first.time <= time || target == .zero {
@@ -116,6 +119,7 @@ public final class VideoDecoder {
             }
             if let discardBefore, decoded.time < discardBefore { continue }
             discardBefore = nil
+            prerollTarget = nil
             var frames: [VideoFrame?] = []
             frames.reserveCapacity(scalers.count)
             for output in scalers.indices {
@@ -151,7 +155,7 @@ public final class VideoDecoder {
 
     /// Sends the next packet of our stream to the decoder, or starts draining at end of file.
     private func feed() throws {
-        let sent = try codec.feed(from: format, stream: stream.pointee.index, using: packet) { packet, error in
+        let sent = try codec.feed(from: format, stream: stream.pointee.index, using: packet, skipNonReferenceBefore: prerollTarget) { packet, error in
             let pts = packet.pointer.pointee.pts
             guard pts != ph_av_nopts_value() else {
                 return PlayheadError(.corruptMedia, "\(format.path) is damaged or truncated: \(error.message)")

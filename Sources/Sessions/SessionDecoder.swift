@@ -72,6 +72,9 @@ final class SessionDecoder: @unchecked Sendable {
 
     private func decode(_ index: Int64, cancelled: Flag) throws -> FrameSet? {
         if let cached = cache[index] { return cached }
+        // Queued before its caller was cancelled (a seek moved away): repositioning for it would only
+        // cost the next frame another seek.
+        if cancelled.isSet { throw CancellationError() }
         let target = MediaTime(frame: index, frameRate: fps)
         if index < nextIndex || target - MediaTime(frame: nextIndex, frameRate: fps) > Self.forwardReach {
             try reposition(to: target)
