@@ -14,6 +14,7 @@ pauses at the new position until every feature's first result there arrives (at 
 
   python3 bench/sessions_bench.py [--players 4] [--seconds 20] [--seek-every 4] [--fps 10] [--lookahead 3]
                                   [--features faces,safety] [--media FILE] [--binary .build/debug/playhead]
+                                  [--policies deadline,fifo]
 """
 
 import argparse
@@ -78,6 +79,12 @@ class Server:
             self.stop()
             sys.exit("playhead serve did not start within 120 s")
         time.sleep(2)  # replicas warm up after the listener starts
+
+    def cpu_seconds(self):
+        """CPU time the server has used so far (user + system), from /proc."""
+        with open(f"/proc/{self.process.pid}/stat") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
     def stop(self):
         self.process.terminate()
@@ -206,10 +213,12 @@ def run_policy(policy, args, media, port, duration):
     try:
         players = [Player(f"ws://127.0.0.1:{port}/v1/sessions", server.media_id, args, seed=1000 + index, duration=duration)
                    for index in range(args.players)]
+        cpu_before = server.cpu_seconds()
         for player in players:
             player.start()
         for player in players:
             player.join(args.seconds + 120)
+        cpu = server.cpu_seconds() - cpu_before
     finally:
         server.stop()
     errors = [str(player.error) for player in players if player.error]
@@ -224,7 +233,7 @@ def run_policy(policy, args, media, port, duration):
     return {
         "policy": policy, "hit_ratio": hits / shown if shown else None, "lead_p50": percentile(leads, 0.5),
         "seek_p95": percentile(seeks, 0.95), "stale": stale, "results": results, "errors": errors,
-        "buffer_timeouts": sum(player.buffer_timeouts for player in players),
+        "buffer_timeouts": sum(player.buffer_timeouts for player in players), "cpu": cpu,
     }
 
 
@@ -242,6 +251,7 @@ def main():
     parser.add_argument("--buffer", action=argparse.BooleanOptionalAction, default=True,
                         help="pause at each new position until each feature's first result arrives, as a video element buffers")
     parser.add_argument("--buffer-timeout", type=float, default=3)
+    parser.add_argument("--policies", default="deadline,fifo", help="which servers to run, in order: deadline, fifo or both")
     args = parser.parse_args()
     media = os.path.abspath(args.media) if args.media else default_media()
     probe = subprocess.run(["ffprobe", "-v", "error", "-show_entries", "format=duration", "-of", "csv=p=0", media],
@@ -249,16 +259,24 @@ def main():
     duration = float(probe.stdout.strip())
     print(f"{args.players} players x {args.seconds:g} s, seek every ~{args.seek_every:g} s ({'buffering' if args.buffer else 'no buffering'}), {args.fps} fps, "
           f"lookahead {args.lookahead:g} s, features {args.features}, media {os.path.basename(media)} ({duration:.0f} s)")
-    rows = [run_policy(policy, args, media, args.port + index, duration) for index, policy in enumerate(["deadline", "fifo"])]
-    print(f"{'policy':<10}{'hit ratio':>11}{'lead p50':>11}{'seek->first p95':>17}{'stale':>8}{'results':>9}{'buffer timeouts':>17}")
+    policies = args.policies.split(",")
+    if not policies or any(policy not in ("deadline", "fifo") for policy in policies):
+        sys.exit("--policies takes deadline, fifo or both")
+    rows = [run_policy(policy, args, media, args.port + index, duration) for index, policy in enumerate(policies)]
+    print(f"{'policy':<10}{'hit ratio':>11}{'lead p50':>11}{'seek->first p95':>17}{'stale':>8}{'results':>9}{'buffer timeouts':>17}"
+          f"{'server CPU-s':>14}")
     for row in rows:
         ratio = "-" if row["hit_ratio"] is None else f"{100 * row['hit_ratio']:.1f}%"
         lead = "-" if row["lead_p50"] is None else f"{row['lead_p50']:.2f} s"
         seek = "-" if row["seek_p95"] is None else f"{1000 * row['seek_p95']:.0f} ms"
-        print(f"{row['policy']:<10}{ratio:>11}{lead:>11}{seek:>17}{row['stale']:>8}{row['results']:>9}{row['buffer_timeouts']:>17}")
+        print(f"{row['policy']:<10}{ratio:>11}{lead:>11}{seek:>17}{row['stale']:>8}{row['results']:>9}{row['buffer_timeouts']:>17}"
+              f"{row['cpu']:>14.1f}")
         for error in row["errors"]:
             print(f"  player error: {error}")
-    deadline, fifo = rows
+    by_policy = {row["policy"]: row for row in rows}
+    if len(by_policy) < 2:
+        return
+    deadline, fifo = by_policy["deadline"], by_policy["fifo"]
     if deadline["hit_ratio"] and fifo["hit_ratio"]:
         print(f"hit ratio deadline/fifo: {deadline['hit_ratio'] / fifo['hit_ratio']:.2f}x")
     if deadline["seek_p95"] and fifo["seek_p95"]:
