@@ -68,6 +68,9 @@ public struct FIFOScheduler<SessionID: Hashable & Sendable, Feature: Hashable & 
         serviceTimes.set(serviceTime, for: feature)
     }
 
+    /// The baseline admits everyone.
+    public mutating func setAdmissionCosts(_ costs: AdmissionCosts<Feature>) {}
+
     public mutating func completed(_ id: WorkItemID, duration: Duration) {
         guard let item = inFlight.removeValue(forKey: id) else { return }
         sessions[item.session]?.state.available.insert(item.key)

@@ -1,10 +1,11 @@
 extension PlaybackScheduler {
     /// Capacity and policy knobs; durations are wall time.
     public struct Configuration: Sendable {
-        /// Workers that compute items in parallel (all deployments together); the basis of admission.
+        /// Workers that compute items in parallel (all deployments together); the basis of admission
+        /// until `admissionCosts` are known.
         public var workers: Int
-        /// Fraction of `workers` that admission may promise to sessions, leaving headroom for
-        /// estimate error and bursts after seeks.
+        /// Fraction of the capacity (CPU time, or `workers`) that admission may promise to sessions,
+        /// leaving headroom for estimate error and bursts after seeks.
         public var targetUtilization: Double
         /// Most items one session may have in flight, so a burst from one session cannot occupy
         /// every worker.
@@ -18,6 +19,8 @@ extension PlaybackScheduler {
         public var pausedGrace: Duration
         /// Expected service time per feature, refined from completions.
         public var serviceTimes: ServiceTimeEstimator<Feature>
+        /// CPU time per frame and feature against the machine's; admission uses worker-seconds until set.
+        public var admissionCosts: AdmissionCosts<Feature>?
 
         public init(
             workers: Int,
@@ -25,7 +28,8 @@ extension PlaybackScheduler {
             maxInFlightPerSession: Int,
             fairnessQuantum: Duration = .milliseconds(50),
             pausedGrace: Duration = .milliseconds(250),
-            serviceTimes: ServiceTimeEstimator<Feature> = ServiceTimeEstimator()
+            serviceTimes: ServiceTimeEstimator<Feature> = ServiceTimeEstimator(),
+            admissionCosts: AdmissionCosts<Feature>? = nil
         ) {
             precondition(workers > 0 && maxInFlightPerSession > 0, "workers and maxInFlightPerSession must be positive")
             self.workers = workers
@@ -34,6 +38,7 @@ extension PlaybackScheduler {
             self.fairnessQuantum = fairnessQuantum
             self.pausedGrace = pausedGrace
             self.serviceTimes = serviceTimes
+            self.admissionCosts = admissionCosts
         }
     }
 }

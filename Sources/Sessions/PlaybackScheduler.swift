@@ -19,7 +19,8 @@ import PlayheadCore
 /// - Seek, play and pause drop from the window silently (not as misses) what is no longer in it,
 ///   cancel such in-flight items, and queue the new window, whose first frames are then the most urgent.
 /// - Frames known to be in the store are sent, never dispatched.
-/// - `open` is refused when the sessions' total demand would exceed the workers' capacity.
+/// - `open` is refused when the sessions' total demand would exceed the machine's CPU time (once
+///   `AdmissionCosts` are known) or the workers' capacity.
 /// - Batch work only gets the workers no interactive item can use (`grantBatch`).
 public struct PlaybackScheduler<SessionID: Hashable & Sendable, Feature: Hashable & Sendable>: Sendable {
     public typealias Item = WorkItem<SessionID, Feature>
@@ -39,7 +40,8 @@ public struct PlaybackScheduler<SessionID: Hashable & Sendable, Feature: Hashabl
     /// Current service-time estimates.
     public var serviceTimes: ServiceTimeEstimator<Feature> { configuration.serviceTimes }
 
-    /// Worker-seconds per second the open sessions need at current service-time estimates.
+    /// What the open sessions need: CPU-seconds per second once admission costs are known (see
+    /// `setAdmissionCosts`), else worker-seconds per second at current service-time estimates.
     public var demand: Double {
         sessionOrder.reduce(0) { $0 + demand(of: sessions[$1]!.request) }
     }
@@ -102,6 +104,12 @@ public struct PlaybackScheduler<SessionID: Hashable & Sendable, Feature: Hashabl
     /// opened together then rests on this machine's figure rather than on the configured guess).
     public mutating func calibrate(_ feature: Feature, serviceTime: Duration) {
         configuration.serviceTimes.set(serviceTime, for: feature)
+    }
+
+    /// Admission charges CPU time from now on (see `AdmissionCosts`); a feature without a CPU figure
+    /// is charged its service time.
+    public mutating func setAdmissionCosts(_ costs: AdmissionCosts<Feature>) {
+        configuration.admissionCosts = costs
     }
 
     /// An item failed. It is not retried while its frame stays in the window, so a failing model
@@ -178,7 +186,17 @@ public struct PlaybackScheduler<SessionID: Hashable & Sendable, Feature: Hashabl
     }
 
     private func demand(of request: SessionRequest<Feature>) -> Double {
-        request.fps.doubleValue * serviceSeconds(perFrame: request.features)
+        admission(for: request.features).perFrame * request.fps.doubleValue
+    }
+
+    /// The budget a request is admitted against and what one frame of it costs there: CPU time once
+    /// admission costs are known, else worker-seconds.
+    private func admission(for features: [Feature]) -> (budget: Double, perFrame: Double) {
+        if let costs = configuration.admissionCosts {
+            let perFrame = costs.perFrame(features) { configuration.serviceTimes.estimate(for: $0) }
+            return (costs.capacity * configuration.targetUtilization, perFrame)
+        }
+        return (Double(configuration.workers) * configuration.targetUtilization, serviceSeconds(perFrame: features))
     }
 
     private func admissionRefusal(_ session: SessionID, _ request: SessionRequest<Feature>) -> SessionRefusal? {
@@ -186,10 +204,10 @@ public struct PlaybackScheduler<SessionID: Hashable & Sendable, Feature: Hashabl
         if request.features.isEmpty { return .invalidRequest("no features") }
         if request.fps.numerator <= 0 || request.fps.denominator <= 0 { return .invalidRequest("fps must be positive") }
         if request.lookahead <= .zero { return .invalidRequest("lookahead must be positive") }
-        let budget = Double(configuration.workers) * configuration.targetUtilization
+        let (budget, perFrame) = admission(for: request.features)
         let free = budget - demand
         guard demand(of: request) > free else { return nil }
-        let offered = Int64((free / serviceSeconds(perFrame: request.features)).rounded(.down))
+        let offered = Int64((free / perFrame).rounded(.down))
         return .overCapacity(requestedFPS: request.fps, offeredFPS: offered >= 1 ? Rational(offered, 1) : nil)
     }
 

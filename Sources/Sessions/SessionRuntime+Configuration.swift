@@ -13,8 +13,13 @@ extension SessionRuntime {
     public struct Configuration: Sendable {
         /// The deployment that computes each feature sessions may ask for.
         public var deployments: [Feature: String]
-        /// Frame features computed at once across all sessions (decode plus model call); the basis of admission.
+        /// Frame features computed at once across all sessions (decode plus model call); the basis of
+        /// admission until the first session's calibration measures CPU costs.
         public var workers: Int
+        /// Share of the machine's CPU time (of `workers` before calibration) that admission promises to
+        /// sessions. Deadlines need headroom: on a 2-core machine, faces+safety sessions held ≥ 99 % of
+        /// frames in time at ~70 % CPU and 90–99.5 % at ~90 % (`bench/sessions_bench.py`).
+        public var targetUtilization: Double
         /// Most frame features one session has in flight.
         public var maxInFlightPerSession: Int
         /// Priority of interactive requests at the deployments: above batch work (0), so a session's
@@ -35,13 +40,14 @@ extension SessionRuntime {
         public var serviceTimes: ServiceTimeEstimator<Feature>
         /// `.fifo` only as a baseline for benchmarks.
         public var policy: Policy
-        /// Measure each feature's service time when a session first uses it (instead of trusting
+        /// Measure each feature's service time and CPU cost when a session first uses it (instead of trusting
         /// `serviceTimes` until completions arrive), so sessions opened together are admitted on real figures.
         public var calibrate: Bool
 
         public init(
             deployments: [Feature: String] = [.faces: "blazeface-full", .safety: "nudenet-320n"],
             workers: Int = 4,
+            targetUtilization: Double = 0.8,
             maxInFlightPerSession: Int = 3,
             priority: Int = 10,
             maxFPS: Int = 30,
@@ -54,8 +60,10 @@ extension SessionRuntime {
             calibrate: Bool = true
         ) {
             precondition(workers > 0 && maxInFlightPerSession > 0 && lookupReach > 0, "workers, maxInFlightPerSession and lookupReach must be positive")
+            precondition(targetUtilization > 0 && targetUtilization <= 1, "targetUtilization must be in (0, 1]")
             self.deployments = deployments
             self.workers = workers
+            self.targetUtilization = targetUtilization
             self.maxInFlightPerSession = maxInFlightPerSession
             self.priority = priority
             self.maxFPS = maxFPS

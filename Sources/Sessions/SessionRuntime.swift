@@ -1,3 +1,4 @@
+import Foundation
 import Logging
 import PlayheadCore
 import Serving
@@ -33,8 +34,15 @@ public actor SessionRuntime {
     private var ticker: Task<Void, Never>?
     private var nextSessionID: UInt64 = 0
     /// Each feature's calibration, measured once by the first session that uses it.
-    private var calibrations: [Feature: Task<Duration?, Never>] = [:]
+    private var calibrations: [Feature: Task<Calibration?, Never>] = [:]
     private var calibrated: Set<Feature> = []
+    /// CPU time to decode one analysis frame, measured once by the first session.
+    private var frameCost: Task<Duration?, Never>?
+    /// What admission charges; pushed to the scheduler whenever a figure changes.
+    private var admissionCosts = AdmissionCosts<Feature>(capacity: Double(ProcessInfo.processInfo.activeProcessorCount), perFrame: .zero)
+    /// The current window of the CPU time check: the process's CPU time at its start and what the
+    /// admission costs predict for the items completed since.
+    private var costWindow: (start: Duration, cpu: Duration, predicted: Duration) = (.zero, ProcessCPU.now(), .zero)
     private let origin = ContinuousClock.now
 
     public init(engine: ServingEngine, store: any Store, configuration: Configuration = Configuration(),
@@ -46,32 +54,53 @@ public actor SessionRuntime {
         switch configuration.policy {
         case .deadline:
             scheduler = Scheduler(configuration: .init(
-                workers: configuration.workers, maxInFlightPerSession: configuration.maxInFlightPerSession,
+                workers: configuration.workers, targetUtilization: configuration.targetUtilization,
+                maxInFlightPerSession: configuration.maxInFlightPerSession,
                 serviceTimes: configuration.serviceTimes))
         case .fifo:
             scheduler = FIFOScheduler(serviceTimes: configuration.serviceTimes)
         }
     }
 
-    /// Measures the service time of each feature not measured yet, so that sessions opened together are
-    /// admitted on this machine's figures, not on the configured guesses: `workers` frame features at once
-    /// (as many as the runtime runs, at most 8), every feature at the same time, on the media's first frame,
-    /// after a warm-up round; each feature's figure adds the decoding of one analysis frame. Completions
-    /// refine it later.
+    /// What a calibration burst measured for one feature: wall time per item (for deadlines) and CPU time
+    /// per item (for admission).
+    private struct Calibration: Sendable {
+        var latency: Duration
+        var cpu: Duration
+    }
+
+    /// Measures each feature not measured yet, so that sessions opened together are admitted on this
+    /// machine's figures, not on the configured guesses. Features are measured one after the other, each
+    /// on the media's first frame: a warm-up round, then `2 × workers` items `workers` at a time (as many
+    /// as the runtime runs, at most 8), timing each item (its latency, which sets deadlines) and the
+    /// process's CPU time over the burst (its cost, which admission charges). Decoding is measured once,
+    /// on the frames after the first. Completions and the CPU time check refine both later.
     private func calibrate(_ models: [FeatureModel], decoder: SessionDecoder) async {
+        if frameCost == nil {
+            frameCost = Task {
+                guard (try? await decoder.frames(at: 0)) != nil else { return nil }
+                let frames: Int64 = 16, start = ProcessCPU.now()
+                for index in 1...frames { guard (try? await decoder.frames(at: index)) != nil else { return nil } }
+                return (ProcessCPU.now() - start) / Int(frames)
+            }
+        }
         let missing = models.enumerated().filter { calibrations[$0.element.feature] == nil }
         if !missing.isEmpty {
             let workers = min(configuration.workers, 8), priority = configuration.priority
-            for (output, model) in missing {
-                calibrations[model.feature] = Task {
+            // One task measures the missing features in turn, so each burst's CPU time is its feature's alone.
+            let burst = Task { () -> [Feature: Calibration] in
+                guard let frames = try? await decoder.frames(at: 0) else { return [:] }
+                var measured: [Feature: Calibration] = [:]
+                for (output, model) in missing {
+                    guard let frame = frames.frames[output] else { continue }
                     let clock = ContinuousClock()
-                    let decodeStart = clock.now
-                    guard let frames = try? await decoder.frames(at: 0), let frame = frames.frames[output] else { return nil }
-                    let decoding = clock.now - decodeStart
-                    var measured: [Duration] = []
+                    var latencies: [Duration] = [], cpu = Duration.zero
                     for round in 0..<2 {
+                        let start = ProcessCPU.now()
+                        let count = round == 0 ? workers : 4 * workers
                         let times = await withTaskGroup(of: Duration?.self) { group in
-                            for _ in 0..<workers {
+                            for index in 0..<count {
+                                if index >= workers { _ = await group.next() }
                                 group.addTask {
                                     let start = clock.now
                                     return (try? await model.analyze(frame, priority: priority, deadline: nil)).map { _ in clock.now - start }
@@ -79,20 +108,51 @@ public actor SessionRuntime {
                             }
                             return await group.reduce(into: [Duration]()) { if let time = $1 { $0.append(time) } }
                         }
-                        if round == 1 { measured = times }
+                        if round == 1 { latencies = times; cpu = (ProcessCPU.now() - start) / count }
                     }
-                    guard !measured.isEmpty else { return nil }
-                    return measured.reduce(.zero, +) / measured.count + decoding
+                    guard !latencies.isEmpty else { continue }
+                    measured[model.feature] = Calibration(latency: latencies.reduce(.zero, +) / latencies.count, cpu: cpu)
                 }
+                return measured
+            }
+            for (_, model) in missing {
+                calibrations[model.feature] = Task { await burst.value[model.feature] }
             }
         }
+        let decoding = await frameCost?.value
         for model in models {
             guard let task = calibrations[model.feature], let measured = await task.value, !calibrated.contains(model.feature) else { continue }
             calibrated.insert(model.feature)
-            scheduler.calibrate(model.feature, serviceTime: measured)
-            logger.notice("calibrated", metadata: ["feature": "\(model.feature)", "service_ms": "\(measured / .milliseconds(1))"])
+            // The latency of a frame feature includes decoding its frame.
+            scheduler.calibrate(model.feature, serviceTime: measured.latency + (decoding ?? .zero))
+            admissionCosts.perItem[model.feature] = measured.cpu
+            logger.notice("calibrated", metadata: ["feature": "\(model.feature)", "service_ms": "\(measured.latency / .milliseconds(1))",
+                                                   "cpu_ms": "\(measured.cpu / .milliseconds(1))"])
         }
+        if let decoding, admissionCosts.perFrame != decoding {
+            admissionCosts.perFrame = decoding
+            logger.notice("calibrated decoding", metadata: ["cpu_ms_per_frame": "\(decoding / .milliseconds(1))"])
+        }
+        if decoding != nil { scheduler.setAdmissionCosts(admissionCosts) }
+        // The CPU time check starts after the bursts, which it would otherwise count as sessions' work.
+        costWindow = (now, ProcessCPU.now(), .zero)
     }
+
+    /// Every `costWindowLength`, compares the process's CPU time with what the admission costs predict
+    /// for the items completed meanwhile, and folds the ratio into their scale.
+    private func checkCosts(now: Duration) {
+        guard now - costWindow.start >= Self.costWindowLength else { return }
+        let cpu = ProcessCPU.now()
+        // Too little computed to tell the sessions' work from the rest of the server's.
+        if costWindow.predicted >= .seconds(1) {
+            admissionCosts.observe(measured: cpu - costWindow.cpu, predicted: costWindow.predicted)
+            scheduler.setAdmissionCosts(admissionCosts)
+            logger.debug("admission costs scaled", metadata: ["scale": "\(admissionCosts.scale)"])
+        }
+        costWindow = (now, cpu, .zero)
+    }
+
+    private static let costWindowLength = Duration.seconds(5)
 
     /// Wall time on the scheduler's time base.
     private var now: Duration { ContinuousClock.now - origin }
@@ -293,6 +353,7 @@ public actor SessionRuntime {
     private func tick() {
         pump()
         let now = now
+        checkCosts(now: now)
         for id in sessions.keys.sorted() {
             guard let session = sessions[id] else { continue }
             if session.clock.isPlaying && !session.lookupRunning {
@@ -394,6 +455,9 @@ public actor SessionRuntime {
 
     private func completed(_ item: Item, duration: Duration) {
         guard dispatched.removeValue(forKey: item.id) != nil else { return }
+        if let cost = admissionCosts.perItem[item.feature], let features = sessions[item.session]?.request.features.count {
+            costWindow.predicted += cost + admissionCosts.perFrame / max(features, 1)
+        }
         scheduler.completed(item.id, duration: duration)
         pump()
     }

@@ -14,6 +14,7 @@ public protocol SessionScheduling<SessionID, Feature>: Sendable {
     mutating func close(_ session: SessionID) -> [PlaybackScheduler<SessionID, Feature>.Action]
     mutating func completed(_ id: WorkItemID, duration: Duration)
     mutating func calibrate(_ feature: Feature, serviceTime: Duration)
+    mutating func setAdmissionCosts(_ costs: AdmissionCosts<Feature>)
     mutating func failed(_ id: WorkItemID)
     mutating func requeue(_ id: WorkItemID)
     mutating func memoized(_ session: SessionID, _ keys: [FrameKey<Feature>]) -> [PlaybackScheduler<SessionID, Feature>.Action]

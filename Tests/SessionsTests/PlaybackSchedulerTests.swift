@@ -242,6 +242,41 @@ extension Array where Element == Scheduler.Action {
         #expect(s.open("b", request(fps: 10), now: .zero).refusal == .overCapacity(requestedFPS: Rational(10, 1), offeredFPS: Rational(6, 1)))
     }
 
+    /// Once CPU costs are known, admission charges CPU time against the cores, whatever the worker count.
+    @Test func admissionChargesCPUTimeOnceCostsAreKnown() {
+        var s = scheduler(workers: 100, utilization: 1, serviceTime: ms(500))
+        // Two cores; 10 ms to decode a frame plus 40 ms of "det": half a core at 10 fps.
+        s.setAdmissionCosts(AdmissionCosts(capacity: 2, perFrame: ms(10), perItem: ["det": ms(40)]))
+        for name in ["a", "b", "c"] { #expect(s.open(name, request(fps: 10), now: .zero).first == .accepted(name)) }
+        #expect(abs(s.demand - 1.5) < 1e-9)
+        #expect(s.open("d", request(fps: 12), now: .zero).refusal == .overCapacity(requestedFPS: Rational(12, 1), offeredFPS: Rational(10, 1)))
+        // A feature without a CPU figure is charged its service time (500 ms), not admitted on the 100 workers.
+        #expect(s.open("e", request(fps: 1, features: ["ocr"]), now: .zero).refusal == .overCapacity(requestedFPS: Rational(1, 1), offeredFPS: nil))
+        #expect(s.open("d", request(fps: 10), now: .zero).first == .accepted("d"), "exactly the half core left")
+        #expect(s.open("e", request(fps: 1), now: .zero).refusal == .overCapacity(requestedFPS: Rational(1, 1), offeredFPS: nil))
+    }
+
+    /// The CPU time check scales every cost: work the bursts did not itemise counts against admission.
+    @Test func measuredCPUTimeScalesAdmissionCosts() {
+        var costs = AdmissionCosts<String>(capacity: 2, perFrame: ms(10), perItem: ["det": ms(40)])
+        #expect(costs.demand(fps: 10, features: ["det"]) { _ in ms(500) } == 0.5)
+        #expect(costs.demand(fps: 10, features: ["det", "ocr"]) { _ in ms(50) } == 1.0)
+        costs.observe(measured: .seconds(3), predicted: .seconds(2), smoothing: 1)
+        #expect(costs.scale == 1.5)
+        costs.observe(measured: .seconds(100), predicted: .seconds(1), smoothing: 1)
+        #expect(costs.scale == 4, "one odd window is bounded")
+        costs.observe(measured: .seconds(1), predicted: .zero)
+        #expect(costs.scale == 4, "nothing predicted, nothing learnt")
+        costs.observe(measured: .seconds(1), predicted: .seconds(1), smoothing: 0.5)
+        #expect(costs.scale == 2.5)
+
+        var s = scheduler(workers: 100, utilization: 1)
+        s.setAdmissionCosts(costs)
+        // 2.5 × 0.5 core: one session at 10 fps fits in two cores, a second only at 6 fps.
+        #expect(s.open("a", request(fps: 10), now: .zero).first == .accepted("a"))
+        #expect(s.open("b", request(fps: 10), now: .zero).refusal == .overCapacity(requestedFPS: Rational(10, 1), offeredFPS: Rational(6, 1)))
+    }
+
     @Test func batchOnlyGetsCapacityNoInteractiveItemCanUse() {
         var s = scheduler(cap: 4)
         _ = s.open("a", request(lookahead: ms(250)), now: .zero)
