@@ -14,7 +14,7 @@ pauses at the new position until every feature's first result there arrives (at 
 
   python3 bench/sessions_bench.py [--players 4] [--seconds 20] [--seek-every 4] [--fps 10] [--lookahead 3]
                                   [--features faces,safety] [--media FILE] [--binary .build/debug/playhead]
-                                  [--policies deadline,fifo]
+                                  [--policies deadline,fifo] [--accept-offer]
 """
 
 import argparse
@@ -107,6 +107,7 @@ class Player(threading.Thread):
         self.results = 0
         self.buffer_timeouts = 0
         self.error = None
+        self.fps = args.fps
 
     def run(self):
         try:
@@ -118,9 +119,15 @@ class Player(threading.Thread):
         args = self.args
         ws = WebSocket(self.url)
         features = args.features.split(",")
-        ws.send({"type": "open", "media": self.media_id, "features": features, "fps": args.fps, "lookahead_s": args.lookahead})
+        ws.send({"type": "open", "media": self.media_id, "features": features, "fps": self.fps, "lookahead_s": args.lookahead})
         while True:
             message = ws.receive(60)
+            offered = message and message["type"] == "error" and message.get("offered_fps")
+            if offered and args.accept_offer and offered < self.fps:
+                # As a client should: take the lower rate the server can hold.
+                self.fps = offered
+                ws.send({"type": "open", "media": self.media_id, "features": features, "fps": self.fps, "lookahead_s": args.lookahead})
+                continue
             if message is None or message["type"] == "error":
                 raise RuntimeError(f"open failed: {message}")
             if message["type"] == "opened":
@@ -193,10 +200,10 @@ class Player(threading.Thread):
         features = self.args.features.split(",")
         shown, hits, leads = 0, 0, []
         for segment, (position, start, stop) in enumerate(self.segments):
-            first = math.ceil(position * self.args.fps - 1e-9)
-            last = int((position + (stop - start)) * self.args.fps)
+            first = math.ceil(position * self.fps - 1e-9)
+            last = int((position + (stop - start)) * self.fps)
             for frame in range(first, last + 1):
-                display = start + frame / self.args.fps - position
+                display = start + frame / self.fps - position
                 if display > stop:
                     break
                 for feature in features:
@@ -234,6 +241,7 @@ def run_policy(policy, args, media, port, duration):
         "policy": policy, "hit_ratio": hits / shown if shown else None, "lead_p50": percentile(leads, 0.5),
         "seek_p95": percentile(seeks, 0.95), "stale": stale, "results": results, "errors": errors,
         "buffer_timeouts": sum(player.buffer_timeouts for player in players), "cpu": cpu,
+        "rates": sorted((player.fps for player in players if not player.error), reverse=True),
     }
 
 
@@ -251,6 +259,8 @@ def main():
     parser.add_argument("--buffer", action=argparse.BooleanOptionalAction, default=True,
                         help="pause at each new position until each feature's first result arrives, as a video element buffers")
     parser.add_argument("--buffer-timeout", type=float, default=3)
+    parser.add_argument("--accept-offer", action=argparse.BooleanOptionalAction, default=False,
+                        help="when open is refused with a lower fps offered, open at that fps instead of giving up")
     parser.add_argument("--policies", default="deadline,fifo", help="which servers to run, in order: deadline, fifo or both")
     args = parser.parse_args()
     media = os.path.abspath(args.media) if args.media else default_media()
@@ -271,6 +281,8 @@ def main():
         seek = "-" if row["seek_p95"] is None else f"{1000 * row['seek_p95']:.0f} ms"
         print(f"{row['policy']:<10}{ratio:>11}{lead:>11}{seek:>17}{row['stale']:>8}{row['results']:>9}{row['buffer_timeouts']:>17}"
               f"{row['cpu']:>14.1f}")
+        if any(rate != args.fps for rate in row["rates"]):
+            print(f"  sessions at {', '.join(f'{rate:g}' for rate in row['rates'])} fps (the server offered the lower rates)")
         for error in row["errors"]:
             print(f"  player error: {error}")
     by_policy = {row["policy"]: row for row in rows}

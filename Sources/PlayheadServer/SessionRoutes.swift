@@ -225,7 +225,9 @@ enum SessionMessages {
     }
 
     static func error(_ error: SessionError) -> String {
-        json(["type": "error", "code": error.code.rawValue, "message": error.message])
+        var object: [String: Any] = ["type": "error", "code": error.code.rawValue, "message": error.message]
+        if let offered = error.offeredFPS { object["offered_fps"] = offered }
+        return json(object)
     }
 
     static func json(_ object: [String: Any]) -> String {

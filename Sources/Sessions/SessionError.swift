@@ -24,10 +24,13 @@ public struct SessionError: Error, Sendable, Equatable, CustomStringConvertible 
 
     public let code: Code
     public let message: String
+    /// With `overCapacity`: the largest whole fps that fits now, for a client to open at instead.
+    public let offeredFPS: Double?
 
-    public init(_ code: Code, _ message: String) {
+    public init(_ code: Code, _ message: String, offeredFPS: Double? = nil) {
         self.code = code
         self.message = message
+        self.offeredFPS = offeredFPS
     }
 
     public var description: String { "\(code.rawValue): \(message)" }
@@ -35,7 +38,7 @@ public struct SessionError: Error, Sendable, Equatable, CustomStringConvertible 
     /// The protocol form of an admission refusal.
     init(_ refusal: SessionRefusal) {
         switch refusal {
-        case .overCapacity: self.init(.overCapacity, refusal.description)
+        case .overCapacity(_, let offered): self.init(.overCapacity, refusal.description, offeredFPS: offered?.doubleValue)
         case .alreadyOpen: self.init(.alreadyOpen, refusal.description)
         case .invalidRequest: self.init(.invalidRequest, refusal.description)
         }

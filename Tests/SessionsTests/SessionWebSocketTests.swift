@@ -164,7 +164,8 @@ private func withServer(features: [Feature] = [.faces], configuration: SessionRu
         try await withServer(configuration: configuration) { server in
             let socket = try await server.connect()
             socket.send(openMessage(server.media.id, fps: 10))
-            await socket.wait(for: "error") { $0["code"] as? String == "over_capacity" }
+            let refusal = await socket.wait(for: "error") { $0["code"] as? String == "over_capacity" }
+            #expect(refusal?["offered_fps"] as? Double == 1, "0.8 of one worker holds 1 fps of 500 ms frames")
             socket.send(openMessage(server.media.id, fps: 1))
             await socket.wait(for: "opened")
             await socket.close()
