@@ -20,7 +20,7 @@ public final class InferRequest {
         guard let request else {
             throw InferenceError(.inferenceFailed, operation: "create infer request", message: "OpenVINO returned no request")
         }
-        let completion = InferCompletion(request: request)
+        let completion = InferCompletion(request: request, abortable: !compiled.inputs.contains(where: \.isDynamic))
         let callback = UnsafeMutablePointer<ov_callback_t>.allocate(capacity: 1)
         // The box travels through `args` unretained; `self.completion` keeps it alive while OpenVINO can call back.
         callback.initialize(to: ov_callback_t(
@@ -125,7 +125,17 @@ final class InferCompletion: Sendable {
     // thread is ov_infer_request_cancel, which OpenVINO provides precisely to be called while the request runs.
     nonisolated(unsafe) private let request: OpaquePointer
 
-    init(request: OpaquePointer) { self.request = request }
+    /// False for a model with dynamic inputs: the CPU plugin keeps each node's last shapes in the graph
+    /// the requests of a stream share, and an inference aborted half-way leaves some nodes at the old
+    /// shapes, so the next inference with other shapes fails ("Concat … Argument shapes are inconsistent",
+    /// seen with NudeNet under sessions that seek). Such an inference runs to its end instead; the
+    /// caller still gets `cancelled`.
+    private let abortable: Bool
+
+    init(request: OpaquePointer, abortable: Bool) {
+        self.request = request
+        self.abortable = abortable
+    }
 
     func arm(_ continuation: CheckedContinuation<ov_status_e, Never>) {
         self.continuation.withLock { $0 = continuation }
@@ -142,10 +152,11 @@ final class InferCompletion: Sendable {
         armed.withLock { $0 = false }
     }
 
-    /// Asks OpenVINO to stop the running inference; ignored once the caller has its result.
+    /// Asks OpenVINO to stop the running inference (unless its model has dynamic inputs); ignored once
+    /// the caller has its result.
     func cancel() {
         armed.withLock { armed in
-            if armed { _ = ov_infer_request_cancel(request) }
+            if armed && abortable { _ = ov_infer_request_cancel(request) }
         }
     }
 }

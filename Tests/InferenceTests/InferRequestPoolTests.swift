@@ -78,6 +78,33 @@ import Testing
         #expect(after == expected)
     }
 
+    /// A dynamic-shape model's inferences are not aborted by a cancel (aborting one half-way broke later
+    /// inferences with other shapes on the same stream): the caller still gets `cancelled`, and every
+    /// inference not cancelled, whatever its batch size, gives exactly the answer it gives alone.
+    @Test func cancellingADynamicModelsInferencesLeavesTheOthersSound() async throws {
+        let compiled = try Fixtures.compiled("nudenet-320n", hint: .throughput)
+        #expect(try compiled.inputs.contains(where: \.isDynamic))
+        let pool = try InferRequestPool(model: compiled)
+        @Sendable func run(_ batch: Int) async throws -> [Float] {
+            let shape = [batch, 3, 192, 320]
+            return try await pool.infer([Tensor(shape: shape, floats: Fixtures.pattern(count: shape.reduce(1, *)))])[0].floats()
+        }
+        let alone = [try await run(1), try await run(2)]
+        for _ in 0..<8 {
+            let tasks = (0..<6).map { index in (batch: 1 + index % 2, task: Task { try await run(1 + index % 2) }) }
+            while pool.availableCount == pool.size { await Task.yield() }
+            for (index, entry) in tasks.enumerated() where index % 3 == 0 { entry.task.cancel() }
+            for (index, entry) in tasks.enumerated() {
+                switch await entry.task.result {
+                case .success(let output):
+                    #expect(output == alone[entry.batch - 1], "batch \(entry.batch) beside cancelled inferences")
+                case .failure(let error):
+                    #expect(index % 3 == 0 && (error as? InferenceError)?.code == .cancelled, "\(error)")
+                }
+            }
+        }
+    }
+
     @Test func cancellingAWaitingCallerRemovesItFromTheQueue() async throws {
         let shape = [1, 3, 1280, 1280]
         let compiled = try Fixtures.compiled("ppocr-v4-det", shape: shape)
