@@ -43,6 +43,9 @@ extension SessionRuntime {
         /// Measure each feature's service time and CPU cost when a session first uses it (instead of trusting
         /// `serviceTimes` until completions arrive), so sessions opened together are admitted on real figures.
         public var calibrate: Bool
+        /// Admit on the CPU time calibration measures (the process's, so it suits a process that serves;
+        /// in a test process every other suite's work would count); false keeps admission on `workers`.
+        public var admitOnCPUTime: Bool
 
         public init(
             deployments: [Feature: String] = [.faces: "blazeface-full", .safety: "nudenet-320n"],
@@ -57,7 +60,8 @@ extension SessionRuntime {
             statsInterval: Duration = .seconds(1),
             serviceTimes: ServiceTimeEstimator<Feature> = ServiceTimeEstimator(initial: [.faces: .milliseconds(20), .safety: .milliseconds(60)]),
             policy: Policy = .deadline,
-            calibrate: Bool = true
+            calibrate: Bool = true,
+            admitOnCPUTime: Bool = true
         ) {
             precondition(workers > 0 && maxInFlightPerSession > 0 && lookupReach > 0, "workers, maxInFlightPerSession and lookupReach must be positive")
             precondition(targetUtilization > 0 && targetUtilization <= 1, "targetUtilization must be in (0, 1]")
@@ -74,6 +78,7 @@ extension SessionRuntime {
             self.serviceTimes = serviceTimes
             self.policy = policy
             self.calibrate = calibrate
+            self.admitOnCPUTime = admitOnCPUTime
         }
     }
 }

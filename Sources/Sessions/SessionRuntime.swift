@@ -72,21 +72,21 @@ public actor SessionRuntime {
     /// Measures each feature not measured yet, so that sessions opened together are admitted on this
     /// machine's figures, not on the configured guesses. Features are measured one after the other, each
     /// on the media's first frame: a warm-up round, then `2 × workers` items `workers` at a time (as many
-    /// as the runtime runs, at most 8), timing each item (its latency, which sets deadlines) and the
+    /// as the runtime runs, at most 4), timing each item (its latency, which sets deadlines) and the
     /// process's CPU time over the burst (its cost, which admission charges). Decoding is measured once,
     /// on the frames after the first. Completions and the CPU time check refine both later.
     private func calibrate(_ models: [FeatureModel], decoder: SessionDecoder) async {
         if frameCost == nil {
             frameCost = Task {
                 guard (try? await decoder.frames(at: 0)) != nil else { return nil }
-                let frames: Int64 = 16, start = ProcessCPU.now()
+                let frames: Int64 = 8, start = ProcessCPU.now()
                 for index in 1...frames { guard (try? await decoder.frames(at: index)) != nil else { return nil } }
                 return (ProcessCPU.now() - start) / Int(frames)
             }
         }
         let missing = models.enumerated().filter { calibrations[$0.element.feature] == nil }
         if !missing.isEmpty {
-            let workers = min(configuration.workers, 8), priority = configuration.priority
+            let workers = min(configuration.workers, 4), priority = configuration.priority
             // One task measures the missing features in turn, so each burst's CPU time is its feature's alone.
             let burst = Task { () -> [Feature: Calibration] in
                 guard let frames = try? await decoder.frames(at: 0) else { return [:] }
@@ -97,7 +97,7 @@ public actor SessionRuntime {
                     var latencies: [Duration] = [], cpu = Duration.zero
                     for round in 0..<2 {
                         let start = ProcessCPU.now()
-                        let count = round == 0 ? workers : 4 * workers
+                        let count = round == 0 ? workers : 2 * workers
                         let times = await withTaskGroup(of: Duration?.self) { group in
                             for index in 0..<count {
                                 if index >= workers { _ = await group.next() }
@@ -133,18 +133,21 @@ public actor SessionRuntime {
             admissionCosts.perFrame = decoding
             logger.notice("calibrated decoding", metadata: ["cpu_ms_per_frame": "\(decoding / .milliseconds(1))"])
         }
-        if decoding != nil { scheduler.setAdmissionCosts(admissionCosts) }
+        if decoding != nil && configuration.admitOnCPUTime { scheduler.setAdmissionCosts(admissionCosts) }
         // The CPU time check starts after the bursts, which it would otherwise count as sessions' work.
         costWindow = (now, ProcessCPU.now(), .zero)
     }
 
     /// Every `costWindowLength`, compares the process's CPU time with what the admission costs predict
-    /// for the items completed meanwhile, and folds the ratio into their scale.
+    /// for the items completed meanwhile, and folds the ratio into their scale; only near saturation,
+    /// where admission decisions matter: at light load OpenVINO's threads spin between inferences, which
+    /// on 2 cores made one session's CPU time ~1.7× its items' (three sessions': ~1.0×).
     private func checkCosts(now: Duration) {
         guard now - costWindow.start >= Self.costWindowLength else { return }
         let cpu = ProcessCPU.now()
+        let busy = (cpu - costWindow.cpu) / (now - costWindow.start) >= Self.busyShare * admissionCosts.capacity
         // Too little computed to tell the sessions' work from the rest of the server's.
-        if costWindow.predicted >= .seconds(1) {
+        if busy && costWindow.predicted >= .seconds(1) && configuration.admitOnCPUTime {
             admissionCosts.observe(measured: cpu - costWindow.cpu, predicted: costWindow.predicted)
             scheduler.setAdmissionCosts(admissionCosts)
             logger.debug("admission costs scaled", metadata: ["scale": "\(admissionCosts.scale)"])
@@ -152,6 +155,8 @@ public actor SessionRuntime {
         costWindow = (now, cpu, .zero)
     }
 
+    /// The share of the cores in use from which the CPU time check counts.
+    private static let busyShare = 0.7
     private static let costWindowLength = Duration.seconds(5)
 
     /// Wall time on the scheduler's time base.
