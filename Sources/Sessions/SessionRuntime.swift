@@ -87,8 +87,11 @@ public actor SessionRuntime {
         let missing = models.enumerated().filter { calibrations[$0.element.feature] == nil }
         if !missing.isEmpty {
             let workers = min(configuration.workers, 4), priority = configuration.priority
-            // One task measures the missing features in turn, so each burst's CPU time is its feature's alone.
+            // One task measures the missing features in turn, after the decoding, so each burst's CPU time
+            // is its feature's alone.
+            let decodingMeasured = frameCost
             let burst = Task { () -> [Feature: Calibration] in
+                _ = await decodingMeasured?.value
                 guard let frames = try? await decoder.frames(at: 0) else { return [:] }
                 var measured: [Feature: Calibration] = [:]
                 for (output, model) in missing {
