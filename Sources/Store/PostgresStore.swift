@@ -152,10 +152,7 @@ public final class PostgresStore: Store {
                           AND params_hash = \(group.parametersHash) AND range_start BETWEEN \(first) AND \(last)
                         """, logger: logger)
                     for try await (start, end) in rows.decode((Double, Double).self) {
-                        guard let range = try? TimeRange(start: start, end: end) else { continue }
-                        let key = ResultKey(media: group.media, feature: group.feature, model: group.model,
-                                            parametersHash: group.parametersHash, range: range)
-                        if wanted.contains(key) { found.insert(key) }
+                        if let key = group.key(start: start, end: end), wanted.contains(key) { found.insert(key) }
                     }
                 }
                 return found

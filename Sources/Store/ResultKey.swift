@@ -25,6 +25,13 @@ public struct ResultKey: Sendable, Hashable, Codable {
         var feature: Feature
         var model: ModelVersion
         var parametersHash: String
+
+        /// The key of this group's result over `[start, end]`; nil for a range no key can have.
+        func key(start: Double, end: Double) -> ResultKey? {
+            (try? TimeRange(start: start, end: end)).map {
+                ResultKey(media: media, feature: feature, model: model, parametersHash: parametersHash, range: $0)
+            }
+        }
     }
 
     var group: Group { Group(media: media, feature: feature, model: model, parametersHash: parametersHash) }

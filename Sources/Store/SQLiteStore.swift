@@ -126,10 +126,7 @@ public final class SQLiteStore: Store {
                     WHERE media_id = ? AND feature = ? AND model = ? AND params_hash = ? AND range_start BETWEEN ? AND ?
                     """, arguments: [group.media.hex, group.feature.rawValue, group.model.description, group.parametersHash, first, last])
                 while let row = try rows.next() {
-                    guard let range = try? TimeRange(start: row[0], end: row[1]) else { continue }
-                    let key = ResultKey(media: group.media, feature: group.feature, model: group.model,
-                                        parametersHash: group.parametersHash, range: range)
-                    if wanted.contains(key) { found.insert(key) }
+                    if let key = group.key(start: row[0], end: row[1]), wanted.contains(key) { found.insert(key) }
                 }
             }
             return found
