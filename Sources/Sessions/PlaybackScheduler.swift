@@ -276,28 +276,32 @@ public struct PlaybackScheduler<SessionID: Hashable & Sendable, Feature: Hashabl
 
     /// Chooses up to `capacity` queued items: earliest deadline first, round-robin between
     /// sessions within a fairness quantum, at most `maxInFlightPerSession` in flight per session.
+    ///
+    /// Runs on every completion, so it takes the most urgent slice at a time instead of sorting every
+    /// queued item of every session: a slice yields at least one item, so at most `capacity` slices are read.
     private mutating func select(now: Duration, capacity: Int) -> [Item] {
         guard capacity > 0 else { return [] }
+        let limit = configuration.maxInFlightPerSession
         var inFlightCounts: [SessionID: Int] = [:]
         for item in inFlight.values { inFlightCounts[item.session, default: 0] += 1 }
-        let candidates = sessionOrder
+        // Sessions at their limit could take nothing from any slice.
+        var candidates = sessionOrder
+            .filter { inFlightCounts[$0, default: 0] < limit }
             .flatMap { queuedItems($0, sessions[$0]!, now: now) }
-            .sorted { (bucket($0), $0.deadline, $0.id) < (bucket($1), $1.deadline, $1.id) }
+            .map { Ranked(bucket: bucket($0), item: $0) }
 
         var chosen: [Item] = []
-        var start = candidates.startIndex
-        while start < candidates.endIndex && chosen.count < capacity {
-            let key = bucket(candidates[start])
-            let end = candidates[start...].firstIndex { bucket($0) != key } ?? candidates.endIndex
+        while chosen.count < capacity, let key = candidates.min(by: { $0.bucket < $1.bucket })?.bucket {
             var queues: [SessionID: ArraySlice<Item>] = [:]
-            for item in candidates[start..<end] { queues[item.session, default: []].append(item) }
+            for candidate in candidates where candidate.bucket == key {
+                queues[candidate.item.session, default: []].append(candidate.item)
+            }
+            for session in queues.keys { queues[session]!.sort(by: Self.urgency) }
             var progressed = true
             while progressed && chosen.count < capacity {
                 progressed = false
                 for session in roundRobinOrder() where chosen.count < capacity {
-                    guard let item = queues[session]?.first,
-                          inFlightCounts[session, default: 0] < configuration.maxInFlightPerSession
-                    else { continue }
+                    guard let item = queues[session]?.first, inFlightCounts[session, default: 0] < limit else { continue }
                     queues[session]!.removeFirst()
                     chosen.append(item)
                     inFlightCounts[session, default: 0] += 1
@@ -305,9 +309,15 @@ public struct PlaybackScheduler<SessionID: Hashable & Sendable, Feature: Hashabl
                     progressed = true
                 }
             }
-            start = end
+            candidates.removeAll { $0.bucket == key || inFlightCounts[$0.item.session, default: 0] >= limit }
         }
         return chosen
+    }
+
+    /// A queued item with its fairness slice, computed once per `select`.
+    private struct Ranked {
+        let bucket: Duration
+        let item: Item
     }
 
     /// Sessions in open order, starting after the one served last.
@@ -324,7 +334,7 @@ public struct PlaybackScheduler<SessionID: Hashable & Sendable, Feature: Hashabl
     }
 
     private static func urgency(_ lhs: Item, _ rhs: Item) -> Bool {
-        (lhs.deadline, lhs.id) < (rhs.deadline, rhs.id)
+        lhs.deadline != rhs.deadline ? lhs.deadline < rhs.deadline : lhs.id < rhs.id
     }
 
     private func queuedItems(_ session: SessionID, _ state: PlaybackSession<Feature>, now: Duration) -> [Item] {
