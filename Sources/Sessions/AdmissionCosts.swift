@@ -24,14 +24,9 @@ public struct AdmissionCosts<Feature: Hashable & Sendable>: Sendable, Equatable 
         self.scale = scale
     }
 
-    /// CPU-seconds per second a session at `fps` with `features` needs; a feature without a figure (its
+    /// CPU-seconds one frame of every feature in `features` costs, scaled; a feature without a figure (its
     /// calibration failed) is charged `unmeasured`, e.g. its wall time, which a one-core item cannot beat.
-    public func demand(fps: Double, features: [Feature], unmeasured: (Feature) -> Duration) -> Double {
-        fps * perFrame(features, unmeasured: unmeasured)
-    }
-
-    /// CPU-seconds one frame of every feature in `features` costs, scaled.
-    func perFrame(_ features: [Feature], unmeasured: (Feature) -> Duration) -> Double {
+    public func perFrame(_ features: [Feature], unmeasured: (Feature) -> Duration) -> Double {
         features.reduce(perFrame) { $0 + (perItem[$1] ?? unmeasured($1)) } / .seconds(1) * scale
     }
 

@@ -560,7 +560,8 @@ public actor SessionRuntime {
         return await storedFrames(in: span, of: session)
     }
 
-    /// The frame features of `frames` whose results are in the store, read in one query per feature.
+    /// The frame features of `frames` whose results are in the store, read in one query per feature, in no
+    /// particular order (`sendStored` sends in frame order).
     private func storedFrames(in frames: [Int64], of session: LiveSession) async -> [FrameKey<Feature>] {
         var frameKeys: [ResultKey: FrameKey<Feature>] = [:]
         for index in frames {
@@ -571,7 +572,6 @@ public actor SessionRuntime {
         }
         do {
             return try await store.recorded(Array(frameKeys.keys)).compactMap { frameKeys[$0] }
-                .sorted { ($0.index, $0.feature.rawValue) < ($1.index, $1.feature.rawValue) }
         } catch {
             // A failed look-up only costs a recomputation; a cancelled one is not wanted any more.
             if !Task.isCancelled {

@@ -259,8 +259,8 @@ extension Array where Element == Scheduler.Action {
     /// The CPU time check scales every cost: work the bursts did not itemise counts against admission.
     @Test func measuredCPUTimeScalesAdmissionCosts() {
         var costs = AdmissionCosts<String>(capacity: 2, perFrame: ms(10), perItem: ["det": ms(40)])
-        #expect(costs.demand(fps: 10, features: ["det"]) { _ in ms(500) } == 0.5)
-        #expect(costs.demand(fps: 10, features: ["det", "ocr"]) { _ in ms(50) } == 1.0)
+        #expect(10 * costs.perFrame(["det"]) { _ in ms(500) } == 0.5)
+        #expect(10 * costs.perFrame(["det", "ocr"]) { _ in ms(50) } == 1.0)
         costs.observe(measured: .seconds(3), predicted: .seconds(2), smoothing: 1)
         #expect(costs.scale == 1.5)
         costs.observe(measured: .seconds(100), predicted: .seconds(1), smoothing: 1)
