@@ -114,6 +114,7 @@ class Player(threading.Thread):
         self.buffer_timeouts = 0
         self.error = None
         self.fps = args.fps
+        self.features = args.features.split(",")
 
     def run(self):
         try:
@@ -124,7 +125,7 @@ class Player(threading.Thread):
     def play(self):
         args = self.args
         ws = WebSocket(self.url)
-        features = args.features.split(",")
+        features = self.features
         ws.send({"type": "open", "media": self.media_id, "features": features, "fps": self.fps, "lookahead_s": args.lookahead})
         while True:
             message = ws.receive(60)
@@ -179,7 +180,7 @@ class Player(threading.Thread):
             self.segments.append([position, sent, None])
             return sent
         ws.send({"type": "pause", "position": position})
-        features = self.args.features.split(",")
+        features = self.features
         first_frame = math.ceil(position * self.fps - 1e-9)
         # Buffered enough: at the start, every feature of the frames in the initial buffer; after a seek, a first
         # result of every feature.
@@ -223,7 +224,7 @@ class Player(threading.Thread):
 
     def deadline_figures(self):
         """Frame features displayed while playing, those whose result had arrived by display, and leads."""
-        features = self.args.features.split(",")
+        features = self.features
         shown, hits, leads = 0, 0, []
         self.misses = []            # (segment, seconds into it, feature, lateness in s or None when it never came)
         for segment, (position, start, stop) in enumerate(self.segments):
