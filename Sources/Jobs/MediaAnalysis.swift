@@ -124,14 +124,15 @@ public struct MediaAnalysis: Sendable {
             return state != .queued && state != .running
         }
         try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await worker.run(concurrency: workers, job: job, stop: finished) }
             group.addTask {
-                while await !finished() {
-                    progress(try await store.tasks(ofJob: job).reduce(0) { $0 + $1.framesDone })
-                    try await Task.sleep(for: .milliseconds(500))
+                while !Task.isCancelled {
+                    if let tasks = try? await store.tasks(ofJob: job) { progress(tasks.reduce(0) { $0 + $1.framesDone }) }
+                    try? await Task.sleep(for: .milliseconds(500))
                 }
             }
-            try await group.waitForAll()
+            // The reporter stops with the worker, not at its next poll: a short file's whole analysis can take less.
+            defer { group.cancelAll() }
+            try await worker.run(concurrency: workers, job: job, stop: finished)
         }
         guard let done = try await store.job(job) else { throw StoreError(.notFound, "job \(job) disappeared from the store") }
         return done

@@ -63,14 +63,18 @@ public final class Worker: Sendable {
     /// Leases and computes tasks (of `job` only, when given) with `concurrency` chunks at once, until
     /// `stop()` returns true between tasks or the caller is cancelled.
     public func run(concurrency: Int = 1, job: UUID? = nil, stop: @escaping @Sendable () async -> Bool) async throws {
+        let stopped = WakeSignal()
         try await withThrowingTaskGroup(of: Void.self) { group in
             for slot in 0..<max(1, concurrency) {
                 group.addTask { [self] in
                     let owner = concurrency > 1 ? "\(name)/\(slot)" : name
+                    // The first slot to stop wakes the idle ones, which then see `stop()` too.
+                    defer { stopped.fire() }
                     while await !stop() {
                         try Task.checkCancellation()
                         if try await !runOnce(owner: owner, job: job) {
-                            try await Task.sleep(for: configuration.pollInterval)
+                            await stopped.sleep(for: configuration.pollInterval)
+                            try Task.checkCancellation()
                         }
                     }
                 }

@@ -215,7 +215,7 @@ final class WorkerProcess: Sendable {
 
     init(store: String, name: String) throws {
         logURL = try TestMedia.scratchDirectory().appendingPathComponent("\(name).log")
-        FileManager.default.createFile(atPath: logURL.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: logURL.path, contents: nil)
         let log = try FileHandle(forWritingTo: logURL)
         process = Process()
         process.executableURL = URL(fileURLWithPath: Self.binary)
