@@ -17,7 +17,6 @@ import glob
 import json
 import os
 import pathlib
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -25,6 +24,7 @@ import time
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
 import score_corpus  # noqa: E402
+from timing import timed  # noqa: E402
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 VENV = ROOT / ".cache/bench/shots-venv"
@@ -50,22 +50,6 @@ def frame_count(path):
     out = subprocess.run(["ffprobe", "-v", "error", "-select_streams", "v:0", "-show_entries", "stream=nb_frames",
                           "-of", "csv=p=0", path], check=True, capture_output=True, text=True).stdout
     return int(out.strip().split(",")[0])
-
-
-def timed(command, repeat, fresh_store=None):
-    """The fastest of `repeat` runs. With `fresh_store` (a folder), each run gets an empty feature store there:
-    playhead memoizes, so a second run on the same store would time reading results back, not detecting."""
-    best = float("inf")
-    for _ in range(repeat):
-        store = []
-        if fresh_store:
-            shutil.rmtree(fresh_store, ignore_errors=True)
-            os.makedirs(fresh_store)
-            store = ["--store", os.path.join(fresh_store, "playhead.db")]
-        start = time.perf_counter()
-        subprocess.run(command + store, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        best = min(best, time.perf_counter() - start)
-    return best
 
 
 def main():
