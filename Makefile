@@ -51,16 +51,19 @@ bench-jobs: setup
 	python3 bench/workers_bench.py $(BENCH_ARGS)
 
 # Accuracy of every analyzer on evaluation corpora (../shared/corpus/make_corpus.py --seed N --out DIR):
-# analyses each video into out/eval/<corpus>/ and scores it with bench/score_corpus.py.
+# analyses each video into out/eval/<corpus>/ and scores it with bench/score_corpus.py. The store starts
+# empty, so every result is computed by this build, not read back from an earlier run.
 # e.g. make eval CORPUS="/tmp/corpus /tmp/corpus4"
 .PHONY: eval
 eval: setup
 	swift build -c release --product playhead
 	.build/release/playhead models pull
+	@rm -rf out/eval/store && mkdir -p out/eval/store
 	@for dir in $(CORPUS); do \
 	  out="out/eval/$$(basename $$dir)"; mkdir -p "$$out"; \
 	  for video in $$dir/video_*.mp4; do \
-	    .build/release/playhead analyze "$$video" --features shots,faces,text,safety,speech --json "$$out/$$(basename $$video .mp4).json" 2>/dev/null || exit 1; \
+	    .build/release/playhead analyze "$$video" --features shots,faces,text,safety,speech --store out/eval/store/playhead.db \
+	      --json "$$out/$$(basename $$video .mp4).json" 2>/dev/null || exit 1; \
 	  done; \
 	  echo "== $$dir"; python3 bench/score_corpus.py --corpus "$$dir" --reports "$$out" || exit 1; \
 	done
