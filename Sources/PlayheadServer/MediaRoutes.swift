@@ -61,7 +61,7 @@ struct MediaRoutes {
     private func annotations(_ request: Request, _ context: PlayheadRequestContext) async throws -> Response {
         let record = try await record(context)
         let query = request.uri.queryParameters
-        let features = try query.get("feature").map { [Feature($0)] } ?? Feature.known
+        let features = query.get("feature").map { [Feature($0)] } ?? Feature.known
         func seconds(_ name: String, _ fallback: Double) throws -> Double {
             guard let text = query.get(name) else { return fallback }
             guard let value = Double(text) else { throw APIError(.badRequest, code: "invalid_range", message: "\(name)=\(text) is not a number of seconds") }
