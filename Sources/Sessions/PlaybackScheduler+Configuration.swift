@@ -13,9 +13,9 @@ extension PlaybackScheduler {
         /// Items whose deadlines fall in the same slice of this length count as equally urgent and
         /// are taken round-robin between sessions; `.zero` gives strict earliest-deadline-first.
         public var fairnessQuantum: Duration
-        /// A paused session's frames get virtual display times as if playback resumed at 1× this long
-        /// from now: soon enough that the frame on screen is computed promptly, late enough that
-        /// playing sessions' imminent frames go first. They are never dropped.
+        /// A paused session's frames get virtual display times as if playback resumed at 1×: the frame on
+        /// screen now (after a seek the user waits for it, so it goes to the front), the frames after it
+        /// this much later, late enough that playing sessions' imminent frames go first. They are never dropped.
         public var pausedGrace: Duration
         /// Expected service time per feature, refined from completions.
         public var serviceTimes: ServiceTimeEstimator<Feature>

@@ -53,10 +53,12 @@ struct PlaybackSession<Feature: Hashable & Sendable>: Sendable {
     }
 
     /// When frame `index` is due on screen: its real display time while playing, otherwise a
-    /// virtual one `pausedGrace` from now plus its distance from the playhead at 1×.
+    /// virtual one as if playback resumed at 1× now: at once for the frame at the playhead (the one on
+    /// screen, which a user who just sought is waiting for), `pausedGrace` later for the frames after it.
     func displayTime(ofFrame index: Int64, now: Duration, pausedGrace: Duration) -> Duration {
         let time = mediaTime(ofFrame: index)
         if let displayTime = clock.displayTime(of: time) { return displayTime }
-        return now + pausedGrace + (time - clock.position(at: now))
+        let position = clock.position(at: now)
+        return now + (time - position) + (index == firstFrame(atOrAfter: position) ? .zero : pausedGrace)
     }
 }

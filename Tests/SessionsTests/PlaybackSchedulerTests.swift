@@ -171,12 +171,14 @@ extension Array where Element == Scheduler.Action {
         let pause = s.pause("a", at: .seconds(1), now: .seconds(1))
         #expect(s.queuedItems(of: "a", now: .seconds(1)).first?.frameIndex == 10)
 
-        // Long after the pause, nothing is late: the frame on screen leads, due a grace period from now.
+        // Long after the pause, nothing is late: the frame on screen leads, due now, and the frames after
+        // it a grace period later.
         let idle = s.next(now: .seconds(5), capacity: 0)
         #expect(idle.dropped.isEmpty)
         let queued = s.queuedItems(of: "a", now: .seconds(5))
         #expect(queued.map(\.frameIndex) == Array(10...20))
-        #expect(queued[0].displayTime == .seconds(5) + ms(250))
+        #expect(queued[0].displayTime == .seconds(5))
+        #expect(queued[1].displayTime == .seconds(5) + ms(250) + ms(100))
         // Pausing first reports what playback missed until then, frame 10 included.
         #expect(pause.dropped.map(\.frameIndex) == Array(1...10))
 
@@ -186,6 +188,19 @@ extension Array where Element == Scheduler.Action {
         let resumed = s.next(now: .seconds(5), capacity: 2).dispatched
         #expect(resumed.map(\.frameIndex) == [11, 12])
         #expect(resumed.map(\.displayTime) == [ms(5100), ms(5200)])
+    }
+
+    @Test func theFrameOnScreenAfterASeekGoesAheadOfOtherSessionsImminentFrames() {
+        var s = scheduler(serviceTime: ms(10))
+        _ = s.open("playing", request(), now: .zero)
+        _ = s.play("playing", from: .zero, now: .zero)
+        _ = s.open("sought", request(), now: .zero)
+        _ = s.pause("sought", at: .seconds(5), now: .zero)
+
+        // Frame 1 of the playing session is due in 100 ms; the paused one's frame on screen is due now.
+        #expect(s.next(now: .zero, capacity: 1).dispatched.map { "\($0.session) \($0.frameIndex)" } == ["sought 50"])
+        // Its next frame waits out the grace period behind the playing session's.
+        #expect(s.next(now: .zero, capacity: 1).dispatched.map { "\($0.session) \($0.frameIndex)" } == ["playing 1"])
     }
 
     @Test func capsInFlightItemsPerSession() {
