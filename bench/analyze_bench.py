@@ -59,7 +59,7 @@ def main():
         results = {}
         for name, command in contenders:
             # Every playhead run starts from an empty store, or it would read the previous run's results back.
-            best = timed(command, args.repeat, fresh_store=os.path.join(scratch, "store") if command[0] == PLAYHEAD else None)
+            best, _ = timed(command, args.repeat, fresh_store=os.path.join(scratch, "store") if command[0] == PLAYHEAD else None)
             results[name] = best
             print(f"{name:34} {best:8.2f} {SECONDS / best:12.2f}", flush=True)
         overall = results["all: " + ",".join(features)]

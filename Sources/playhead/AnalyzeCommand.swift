@@ -61,6 +61,7 @@ struct AnalyzeCommand: AsyncParsableCommand {
                     if let job = submission.job {
                         let frameRate = submission.info.video?.frameRate.doubleValue ?? 25
                         let progress = submission.info.video == nil ? nil : ProgressLine(label: "analyze", total: submission.info.video?.duration ?? submission.info.duration)
+                        let started = ContinuousClock.now
                         let done = try await analysis.run(job: job.id, workers: workers, worker: .init(retryBackoff: .milliseconds(200)),
                                                            logger: Self.silentLogger) {
                             progress?.update(Double($0) / frameRate)
@@ -70,7 +71,8 @@ struct AnalyzeCommand: AsyncParsableCommand {
                         guard done.state == .succeeded else { throw MediaAnalysis.failure(of: done, tasks: tasks) }
                         let frames = tasks.reduce(0) { $0 + $1.framesDone }
                         let cpu = tasks.reduce(0) { $0 + $1.cpuSeconds }
-                        Self.say("computed \(submission.computing.joined(separator: ", ")) in \(tasks.count) chunk(s): \(frames) frames decoded, \(String(format: "%.1f", cpu)) CPU-s")
+                        let wall = (ContinuousClock.now - started) / .seconds(1)
+                        Self.say("computed \(submission.computing.joined(separator: ", ")) in \(tasks.count) chunk(s): \(frames) frames decoded in \(String(format: "%.2f", wall)) s, \(String(format: "%.1f", cpu)) CPU-s")
                     }
                     if !submission.reused.isEmpty {
                         Self.say("from the store (\(url)): \(submission.reused.joined(separator: ", ")); nothing computed for them")
