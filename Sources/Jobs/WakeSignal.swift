@@ -52,7 +52,8 @@ final class WakeSignal: Sendable {
         } onCancel: {
             let waiter = state.withLock { state in
                 guard let waiter = state.waiters.removeValue(forKey: id) else {
-                    state.abandoned.insert(id)
+                    // Not registered yet (else it was resumed by `fire`, which leaves nothing to mark).
+                    if !state.fired { state.abandoned.insert(id) }
                     return nil as CheckedContinuation<Void, Never>?
                 }
                 return waiter

@@ -68,8 +68,6 @@ public final class Worker: Sendable {
             for slot in 0..<max(1, concurrency) {
                 group.addTask { [self] in
                     let owner = concurrency > 1 ? "\(name)/\(slot)" : name
-                    // The first slot to stop wakes the idle ones, which then see `stop()` too.
-                    defer { stopped.fire() }
                     while await !stop() {
                         try Task.checkCancellation()
                         if try await !runOnce(owner: owner, job: job) {
@@ -77,6 +75,8 @@ public final class Worker: Sendable {
                             try Task.checkCancellation()
                         }
                     }
+                    // The first slot to see `stop()` wakes the idle ones, which then see it too (it stays true).
+                    stopped.fire()
                 }
             }
             try await group.waitForAll()
