@@ -49,9 +49,10 @@ final class CodecContext {
     /// drains the decoder at end of file (false). A packet the decoder rejects becomes the caller's
     /// `damaged(packet, error)`, so each stream kind can say where and what was damaged.
     ///
-    /// Packets shown before `skipNonReferenceBefore` (a pts) are frames a seek discards anyway: those that
-    /// no other frame references are not decoded at all, which leaves every later frame bit-identical.
-    func feed(from format: FormatContext, stream streamIndex: Int32, using packet: Packet, skipNonReferenceBefore: Int64? = nil,
+    /// Packets whose pts `unwanted` says nobody will look at (e.g. before a seek target, or between sampled
+    /// frames) are not decoded at all when no other frame references them, which leaves every other frame
+    /// bit-identical.
+    func feed(from format: FormatContext, stream streamIndex: Int32, using packet: Packet, unwanted: ((Int64) -> Bool)? = nil,
               damaged: (Packet, PlayheadError) -> PlayheadError) throws -> Bool {
         while true {
             packet.unref()
@@ -59,7 +60,7 @@ final class CodecContext {
             if !atEnd && packet.pointer.pointee.stream_index != streamIndex { continue }
             if baseSkip == AVDISCARD_DEFAULT {
                 let pts = packet.pointer.pointee.pts
-                let skippable = !atEnd && skipNonReferenceBefore.map { pts != ph_av_nopts_value() && pts < $0 } == true
+                let skippable = !atEnd && pts != ph_av_nopts_value() && unwanted?(pts) == true
                 pointer.pointee.skip_frame = skippable ? AVDISCARD_NONREF : AVDISCARD_DEFAULT
             }
             do {

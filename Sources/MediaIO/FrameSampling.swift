@@ -30,6 +30,20 @@ struct FrameSampler {
         nextSample = numerator <= 0 ? 0 : (numerator + denominator - 1) / denominator
     }
 
+    /// Whether a frame at `time` might be accepted, asked before it is decoded and without the sampler's
+    /// state: true when a sample time lies in [time − d, time + d/2), one frame duration `d` wider on the
+    /// left than the half-frame the frame covers, so that a frame `accept` would take is never ruled out at
+    /// a constant frame rate.
+    func mayAccept(_ time: MediaTime) -> Bool {
+        guard case .fps(let rate) = sampling, rate.numerator > 0 else { return true }
+        let from = time - frameDuration
+        // The first sample at or after `from`: ceil(from * rate).
+        let numerator = from.value * rate.numerator
+        let denominator = from.timescale * rate.denominator
+        let first = numerator <= 0 ? 0 : (numerator + denominator - 1) / denominator
+        return MediaTime(frame: first, frameRate: rate) < time + MediaTime(value: frameDuration.value, timescale: frameDuration.timescale * 2)
+    }
+
     mutating func accept(_ time: MediaTime) -> Bool {
         guard case .fps(let rate) = sampling, rate.numerator > 0 else { return true }
         // A frame covers [time - d/2, time + d/2) for rounding to the nearest frame.

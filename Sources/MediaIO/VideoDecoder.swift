@@ -23,6 +23,9 @@ public final class VideoDecoder {
     private var discardBefore: MediaTime?
     /// The pts of the seek target while it is being reached: earlier frames nothing references are skipped.
     private var prerollTarget: Int64?
+    /// Every output samples at a rate and the stream's frame rate is constant, so a frame no sampler can
+    /// take is known from its pts before decoding, and skipped when nothing references it.
+    private let skipsUnsampled: Bool
 
     /// Opens `path` for decoding into `format`, sampling frames by `sampling`.
     ///
@@ -57,6 +60,9 @@ public final class VideoDecoder {
         frameRate = video.frameRate
         startPTS = stream.pointee.start_time == ph_av_nopts_value() ? 0 : stream.pointee.start_time
         samplers = outputs.map { FrameSampler(sampling: $0.sampling, frameRate: video.frameRate) }
+        let (average, base) = (stream.pointee.avg_frame_rate, stream.pointee.r_frame_rate)
+        let constantRate = average.num > 0 && average.den > 0 && Int64(average.num) * Int64(base.den) == Int64(base.num) * Int64(average.den)
+        skipsUnsampled = constantRate && outputs.allSatisfy { if case .fps = $0.sampling { true } else { false } }
     }
 
     /// The exact time of frame `index` at the stream's frame rate.
@@ -155,7 +161,7 @@ public final class VideoDecoder {
 
     /// Sends the next packet of our stream to the decoder, or starts draining at end of file.
     private func feed() throws {
-        let sent = try codec.feed(from: format, stream: stream.pointee.index, using: packet, skipNonReferenceBefore: prerollTarget) { packet, error in
+        let sent = try codec.feed(from: format, stream: stream.pointee.index, using: packet, unwanted: unwanted) { packet, error in
             let pts = packet.pointer.pointee.pts
             guard pts != ph_av_nopts_value() else {
                 return PlayheadError(.corruptMedia, "\(format.path) is damaged or truncated: \(error.message)")
@@ -164,6 +170,15 @@ public final class VideoDecoder {
             return PlayheadError(.corruptMedia, "\(format.path) is damaged or truncated near \(seconds) s: \(error.message)")
         }
         if !sent { draining = true }
+    }
+
+    /// Whether nobody will look at the frame with presentation timestamp `pts`: it precedes the seek target
+    /// being reached, or no output's sampler can take it.
+    private func unwanted(_ pts: Int64) -> Bool {
+        if let prerollTarget, pts < prerollTarget { return true }
+        guard skipsUnsampled else { return false }
+        let time = MediaTime(value: (pts - startPTS) * timeBase.numerator, timescale: timeBase.denominator)
+        return !samplers.contains { $0.mayAccept(time) }
     }
 
     private func stamp(_ frame: Frame) -> (time: MediaTime, index: Int64) {

@@ -116,6 +116,28 @@ func decodeAll(_ path: String, format: FrameFormat = .rgb24, sampling: FrameSamp
         #expect(keyframes.allSatisfy { $0.isKeyframe })
     }
 
+    /// A sampling decoder does not decode B-frames no sampler takes; the frames it returns must be the ones,
+    /// bit for bit, that decoding every frame gives at the same indices.
+    @Test(arguments: [(7, false), (10, false), (5, true), (12, true)])
+    func sampledFramesAreBitIdenticalToThoseOfAFullDecode(rate: Int, ntsc: Bool) async throws {
+        let path = try ntsc ? TestMedia.clipNTSC() : TestMedia.clip30fps()
+        let format = FrameFormat(width: 64, height: 48)
+        let all = try await decodeAll(path, format: format)
+        let sampled = try await decodeAll(path, format: format, sampling: .fps(Rational(Int64(rate), 1)))
+        #expect(sampled.count >= 2 * rate - 1)
+        for frame in sampled {
+            let full = try #require(all.first { $0.index == frame.index })
+            #expect(frame.time == full.time)
+            #expect(frame.pixels.rgb == full.pixels.rgb, "frame \(frame.index) at \(rate) fps")
+        }
+        // After a seek into the middle of a group of pictures, too.
+        let decoder = try VideoDecoder(path: path, outputs: [FrameOutput(format: format, sampling: .fps(Rational(Int64(rate), 1)))])
+        try decoder.seek(to: MediaTime(value: 7, timescale: 10))
+        while let frame = try decoder.nextFrame() {
+            #expect(frame.pixels.rgb == all.first { $0.index == frame.index }?.pixels.rgb, "frame \(frame.index) after the seek")
+        }
+    }
+
     @Test func samplingAfterASeekStartsOnTheGrid() async throws {
         let frames = try await decodeAll(try TestMedia.clip30fps(), format: FrameFormat(width: 32, height: 24),
                                          sampling: .fps(Rational(10, 1)), from: MediaTime(value: 11, timescale: 30))
