@@ -14,20 +14,20 @@ public enum FrameSampling: Sendable, Hashable {
 struct FrameSampler {
     let sampling: FrameSampling
     let frameDuration: MediaTime
+    /// Half a frame: a frame covers [time − d/2, time + d/2) for rounding to the nearest frame.
+    private let halfFrame: MediaTime
     private var nextSample: Int64 = 0
 
     init(sampling: FrameSampling, frameRate: Rational) {
         self.sampling = sampling
-        self.frameDuration = MediaTime(frame: 1, frameRate: frameRate)
+        frameDuration = MediaTime(frame: 1, frameRate: frameRate)
+        halfFrame = MediaTime(value: frameDuration.value, timescale: frameDuration.timescale * 2)
     }
 
     /// Starts sampling at `time`: the first sample time is the first multiple of 1/rate at or after it.
     mutating func start(at time: MediaTime) {
         guard case .fps(let rate) = sampling, rate.numerator > 0 else { return }
-        // ceil(time * rate)
-        let numerator = time.value * rate.numerator
-        let denominator = time.timescale * rate.denominator
-        nextSample = numerator <= 0 ? 0 : (numerator + denominator - 1) / denominator
+        nextSample = Self.firstSample(atOrAfter: time, rate: rate)
     }
 
     /// Whether a frame at `time` might be accepted, asked before it is decoded and without the sampler's
@@ -36,23 +36,25 @@ struct FrameSampler {
     /// a constant frame rate.
     func mayAccept(_ time: MediaTime) -> Bool {
         guard case .fps(let rate) = sampling, rate.numerator > 0 else { return true }
-        let from = time - frameDuration
-        // The first sample at or after `from`: ceil(from * rate).
-        let numerator = from.value * rate.numerator
-        let denominator = from.timescale * rate.denominator
-        let first = numerator <= 0 ? 0 : (numerator + denominator - 1) / denominator
-        return MediaTime(frame: first, frameRate: rate) < time + MediaTime(value: frameDuration.value, timescale: frameDuration.timescale * 2)
+        let first = Self.firstSample(atOrAfter: time - frameDuration, rate: rate)
+        return MediaTime(frame: first, frameRate: rate) < time + halfFrame
     }
 
     mutating func accept(_ time: MediaTime) -> Bool {
         guard case .fps(let rate) = sampling, rate.numerator > 0 else { return true }
-        // A frame covers [time - d/2, time + d/2) for rounding to the nearest frame.
-        let halfAfter = time + MediaTime(value: frameDuration.value, timescale: frameDuration.timescale * 2)
+        let halfAfter = time + halfFrame
         var accepted = false
         while MediaTime(frame: nextSample, frameRate: rate) < halfAfter {
             accepted = true
             nextSample += 1
         }
         return accepted
+    }
+
+    /// ceil(time × rate), and 0 for times before the start.
+    private static func firstSample(atOrAfter time: MediaTime, rate: Rational) -> Int64 {
+        let numerator = time.value * rate.numerator
+        let denominator = time.timescale * rate.denominator
+        return numerator <= 0 ? 0 : (numerator + denominator - 1) / denominator
     }
 }

@@ -177,8 +177,13 @@ public final class VideoDecoder {
     private func unwanted(_ pts: Int64) -> Bool {
         if let prerollTarget, pts < prerollTarget { return true }
         guard skipsUnsampled else { return false }
-        let time = MediaTime(value: (pts - startPTS) * timeBase.numerator, timescale: timeBase.denominator)
+        let time = time(ofPTS: pts)
         return !samplers.contains { $0.mayAccept(time) }
+    }
+
+    /// Presentation time from the start of the stream.
+    private func time(ofPTS pts: Int64) -> MediaTime {
+        MediaTime(value: (pts - startPTS) * timeBase.numerator, timescale: timeBase.denominator)
     }
 
     private func stamp(_ frame: Frame) -> (time: MediaTime, index: Int64) {
@@ -186,7 +191,7 @@ public final class VideoDecoder {
         if pts == ph_av_nopts_value() { pts = frame.pointer.pointee.pts }
         if pts == ph_av_nopts_value() { pts = startPTS }
         let offset = pts - startPTS
-        let time = MediaTime(value: offset * timeBase.numerator, timescale: timeBase.denominator)
+        let time = time(ofPTS: pts)
         // index = round(time * fps), in integers.
         let numerator = offset * timeBase.numerator * frameRate.numerator
         let denominator = timeBase.denominator * frameRate.denominator
