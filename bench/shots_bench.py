@@ -7,11 +7,12 @@ For every corpus video it times `playhead analyze FILE --features shots --json .
 probe, hashing, decode and detection, on an empty feature store each time),
 `ffmpeg -nostdin -i FILE -f null -` (decode only, the speed limit), and the peers of
 ../shared/bench/peers/shots.py (PySceneDetect ContentDetector, AdaptiveDetector, ...; installed with
-pinned versions into .cache/bench/shots-venv). Speed is video frames / wall seconds, the
-fastest of --repeat runs. The peers are timed inside one Python process from opening each video, so
-playhead's analysis alone (the job's wall time that `playhead analyze` prints: decode, detection and
-storing the result, without process start, hashing and the report) is listed too, as the like-for-like figure. F1 uses the corpus rule (bench/score_corpus.py): our transition's end_frame,
-the peers' cut frame, both the first frame of the new shot, must lie in [from_frame - 2, to_frame + 2].
+pinned versions into .cache/bench/shots-venv). Speed is video frames / wall seconds, the fastest of
+--repeat runs. The peers are timed inside one Python process from opening each video, so playhead's
+analysis alone (the job's wall time that `playhead analyze` prints: decode, detection and storing the
+result, without process start, hashing and the report) is listed too, as the like-for-like figure.
+F1 uses the corpus rule (bench/score_corpus.py): our transition's end_frame, the peers' cut frame, both
+the first frame of the new shot, must lie in [from_frame - 2, to_frame + 2].
 Build first: `swift build -c release --product playhead` (or `make bench-shots`).
 """
 import argparse
