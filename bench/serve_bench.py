@@ -842,9 +842,9 @@ def parse_args():
     g.add_argument("--hint", default="adaptive", choices=["adaptive", "throughput", "latency"])
     g.add_argument("--precision", choices=["f32", "bf16"], help="default: not set (the CPU's best)")
     g.add_argument("--threads", type=int, default=0, help="default: not set")
-    # Measured defaults: a static shape compiles to a faster CPU graph than a dynamic batch axis, and two
-    # infer requests keep the single LATENCY stream busy while the next request is being copied in.
-    g.add_argument("--infer-requests", type=int, default=2, help="0 leaves OpenVINO's optimal number")
+    # Measured default: a static shape compiles to a faster CPU graph than a dynamic batch axis.
+    g.add_argument("--infer-requests", type=int, default=0,
+                   help="default 0: not set, i.e. playhead's own default (two per OpenVINO stream)")
     g.add_argument("--input-shape", action="append", default=None, metavar="NAME=DIMS",
                    help="repeatable; default images=1,3,320,320; 'none' leaves the model's own (dynamic) shape")
     g.add_argument("--no-check", dest="check", action="store_false",

@@ -21,7 +21,7 @@ import Yams
 ///     hint: throughput             # default; or latency, adaptive (latency copy when idle)
 ///     precision: f32               # or bf16; default: the CPU's best
 ///     threads: 2
-///     infer_requests: 4            # default: OpenVINO's optimal number
+///     infer_requests: 4            # default: two per OpenVINO stream
 ///     input_shapes: {images: [-1, 3, 320, 320]}
 ///     canary: {share: 0.1, window_s: 30, min_requests: 50, max_error_rate_increase: 0.01, max_p99_ratio: 1.2}
 /// ```

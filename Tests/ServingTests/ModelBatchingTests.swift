@@ -1,4 +1,5 @@
 import Foundation
+import Inference
 import Serving
 import Testing
 import TestSupport
@@ -152,6 +153,19 @@ import TestSupport
         #expect(together.count == 6)
         for output in together { #expect(Self.worstExcess(output, alone) <= 0) }
         await running.stop()
+    }
+
+    /// Unless configured, a replica holds two infer requests per OpenVINO stream, so the next inference
+    /// is already queued in OpenVINO when one ends; its dispatch limit follows.
+    @Test func aReplicaDefaultsToTwoInferRequestsPerStream() async throws {
+        let shapes = ["images": [1, 3, 64, 64]]
+        let backend = try await ModelFixtures.modelDeployment("nudenet-default-pool", model: "nudenet-320n", f32: true,
+                                                              inputShapes: shapes).backend.make()
+        let model = try ModelFixtures.core.readModel(path: try ModelFixtures.modelPath("nudenet-320n"))
+        try model.reshape(shapes)
+        let compiled = try ModelFixtures.core.compile(model: model, options: CompileOptions(hint: .throughput, precision: .f32))
+        #expect(compiled.optimalNumberOfInferRequests >= 1)
+        #expect(backend.concurrency == 2 * compiled.optimalNumberOfInferRequests)
     }
 
     @Test func anEmptyBatchDimensionIsAnsweredNotACrash() async throws {
