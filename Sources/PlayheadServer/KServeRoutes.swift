@@ -97,6 +97,8 @@ struct KServeRoutes {
         } else {
             headers[.contentType] = "application/json"
         }
-        return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(copying: encoded.data)))
+        var body = ByteBufferAllocator().buffer(capacity: encoded.byteCount)
+        for part in encoded.parts { body.writeBytes(part) }
+        return Response(status: .ok, headers: headers, body: .init(byteBuffer: body))
     }
 }

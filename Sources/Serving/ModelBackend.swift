@@ -112,22 +112,24 @@ final class ModelBackend: ReplicaBackend {
                 let parts = requests.map { $0.input(named: spec.name)! }
                 var shape = parts[0].shape
                 if parts.count > 1 { shape[0] = parts.reduce(0) { $0 + $1.shape[0] } }
-                let tensor: Tensor
-                do throws(InferenceError) { tensor = try Tensor(elementType: spec.datatype.elementType, shape: shape) } catch { throw ServingError(error) }
                 // TensorData's fields are mutable, so the byte count is checked again right before the copy.
-                guard parts.reduce(0, { $0 + $1.data.count }) == tensor.byteCount else {
+                guard let count = TensorData.elementCount(shape),
+                      parts.reduce(0, { $0 + $1.data.count }) == count * spec.datatype.byteSize else {
                     throw ServingError(.invalidInput, "input '\(spec.name)': the data size does not match shape \(shape) of \(spec.datatype.rawValue)")
                 }
-                tensor.withUnsafeMutableBytes { destination in
-                    var offset = 0
-                    for part in parts {
-                        part.data.withUnsafeBytes { source in
-                            destination.baseAddress!.advanced(by: offset).copyMemory(from: source.baseAddress!, byteCount: source.count)
+                do throws(InferenceError) {
+                    return try Tensor(elementType: spec.datatype.elementType, shape: shape) { destination in
+                        var offset = 0
+                        for part in parts {
+                            part.data.withUnsafeBytes { source in
+                                UnsafeMutableRawBufferPointer(rebasing: destination[offset...]).copyMemory(from: source)
+                            }
+                            offset += part.data.count
                         }
-                        offset += part.data.count
                     }
+                } catch {
+                    throw ServingError(error)
                 }
-                return tensor
             }
             let results: [Tensor]
             do throws(InferenceError) { results = try await inferOnEitherCopy(tensors) } catch { throw ServingError(error) }

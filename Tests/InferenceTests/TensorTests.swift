@@ -10,6 +10,14 @@ import Testing
         tensor.withUnsafeBufferPointer(as: Int64.self) { #expect($0[5] == 42) }
     }
 
+    @Test func aTensorCanBeFilledByItsCreator() throws {
+        let tensor = try Tensor(elementType: .u8, shape: [2, 3]) { bytes in
+            for index in bytes.indices { bytes[index] = UInt8(index * 7) }
+        }
+        tensor.withUnsafeBytes { #expect(Array($0) == [0, 7, 14, 21, 28, 35]) }
+        #expect(throws: InferenceError.self) { try Tensor(elementType: .u8, shape: [-2]) { _ in Issue.record("called for an invalid shape") } }
+    }
+
     @Test func floatsRoundTripAndTypeIsChecked() throws {
         let tensor = try Tensor(shape: [2, 2], floats: [1, 2, 3, 4])
         #expect(try tensor.floats() == [1, 2, 3, 4])

@@ -17,9 +17,23 @@ public enum KServeCodec {
     }
 
     /// An encoded body and, for binary bodies, the JSON header length to send in `headerLengthField`.
+    ///
+    /// Kept as its parts (the JSON, then each binary tensor's bytes), so a server writes them straight
+    /// into its outgoing buffer instead of first joining megabytes of tensor data here.
     public struct Body: Sendable {
-        public var data: Data
+        public var parts: [Data]
         public var jsonHeaderLength: Int?
+
+        /// The body's size in bytes.
+        public var byteCount: Int { parts.reduce(0) { $0 + $1.count } }
+
+        /// The body as one buffer.
+        public var data: Data {
+            guard parts.count > 1 else { return parts.first ?? Data() }
+            var data = Data(capacity: byteCount)
+            for part in parts { data.append(part) }
+            return data
+        }
     }
 
     // MARK: - Requests
@@ -103,12 +117,9 @@ public enum KServeCodec {
             }
         }
         json += "]}"
-        var data = Data(json.utf8)
-        guard !binaryTensors.isEmpty else { return Body(data: data, jsonHeaderLength: nil) }
-        let headerLength = data.count
-        data.reserveCapacity(headerLength + binaryTensors.reduce(0) { $0 + $1.data.count })
-        for tensor in binaryTensors { data.append(tensor.data) }
-        return Body(data: data, jsonHeaderLength: headerLength)
+        let header = Data(json.utf8)
+        guard !binaryTensors.isEmpty else { return Body(parts: [header], jsonHeaderLength: nil) }
+        return Body(parts: [header] + binaryTensors.map(\.data), jsonHeaderLength: header.count)
     }
 
     /// A JSON string literal.
@@ -327,11 +338,8 @@ public enum KServeCodec {
 
 
     private static func binaryBody(header: [String: Any], tensors: [TensorData]) -> Body {
-        var data = serialize(header)
-        let headerLength = data.count
-        data.reserveCapacity(headerLength + tensors.reduce(0) { $0 + $1.data.count })
-        for tensor in tensors { data.append(tensor.data) }
-        return Body(data: data, jsonHeaderLength: headerLength)
+        let json = serialize(header)
+        return Body(parts: [json] + tensors.map(\.data), jsonHeaderLength: json.count)
     }
 
     static func serialize(_ object: [String: Any]) -> Data {
