@@ -1,7 +1,7 @@
 internal import COpenVINO
 import Foundation
 
-/// A dense tensor whose memory Swift allocates and owns (64-byte aligned, zero-filled).
+/// A dense tensor whose memory Swift allocates and owns (64-byte aligned; zero-filled unless its creator fills it).
 ///
 /// OpenVINO sees the same memory through an `ov_tensor_t` created over it with
 /// `ov_tensor_create_from_host_ptr`, so binding a tensor as a request input copies nothing.
