@@ -712,6 +712,17 @@ def ratio(x, y):
     return round(x / y, 3) if x is not None and y else None
 
 
+def paired_rounds(results, c):
+    """Playhead / raw at concurrency c round by round: the two run within a minute of each other, so
+    these ratios move less with the host's speed than the ratio of medians does."""
+    raw = next(iter(results.get("raw", {}).values()), [])
+    ph = next(iter(results.get("playhead", {}).values()), [])
+    if len(raw) != len(ph):                       # a failed round: the pairs would not line up
+        return []
+    return [{"requests_per_s": ratio(p[c]["requests_per_s"], r[c]["requests_per_s"]), "p99": ratio(p[c]["p99"], r[c]["p99"])}
+            for r, p in zip(raw, ph) if c in r and c in p]
+
+
 def summarize(a, results):
     """Median rows per contender variant, ratios and targets."""
     rows = {}                                   # label -> {"kind", "levels"}
@@ -739,7 +750,8 @@ def summarize(a, results):
               "playhead_c32_vs_raw_c32": ratio(ph_at(C, "requests_per_s"), raw_c32),
               "raw_c32_requests_per_s": raw_c32,
               "playhead_c32_vs_best_peer": ratio(ph_at(C, "requests_per_s"), best),
-              "best_peer_c32": best_label, "raw_ceiling_images_per_s": ceiling}
+              "best_peer_c32": best_label, "raw_ceiling_images_per_s": ceiling,
+              "c32_rounds": paired_rounds(results, C)}
     targets = []
 
     def target(name, value, limit, ok_if, detail, c):
@@ -801,6 +813,10 @@ def print_report(a, rows, ratios, targets, failures):
           f"{ratios['playhead_c32_vs_best_peer']}")
     if a.rounds > 1:
         print(f"figures are medians over {a.rounds} rounds; spread = (max - min) / median of req/s")
+    if ratios["c32_rounds"]:
+        print("playhead / raw closed loop at c=32, round by round: req/s "
+              + " ".join(fmt(r["requests_per_s"], 0, 2) for r in ratios["c32_rounds"]) + "; p99 "
+              + " ".join(fmt(r["p99"], 0, 2) for r in ratios["c32_rounds"]))
     print()
     for t in targets:
         print(f"{t['result']:<4}  {t['target']}: {t['detail']}")
