@@ -92,7 +92,7 @@ public enum KServeCodec {
         if let outputs = request.outputs {
             header["outputs"] = outputs.map { ["name": $0, "parameters": ["binary_data": true]] as [String: Any] }
         }
-        return binaryBody(header: header, tensors: request.inputs)
+        return binaryBody(json: serialize(header), tensors: request.inputs)
     }
 
     // MARK: - Responses
@@ -119,7 +119,7 @@ public enum KServeCodec {
         json += "]}"
         let header = Data(json.utf8)
         guard !binaryTensors.isEmpty else { return Body(parts: [header], jsonHeaderLength: nil) }
-        return Body(parts: [header] + binaryTensors.map(\.data), jsonHeaderLength: header.count)
+        return binaryBody(json: header, tensors: binaryTensors)
     }
 
     /// A JSON string literal.
@@ -337,9 +337,8 @@ public enum KServeCodec {
     }
 
 
-    private static func binaryBody(header: [String: Any], tensors: [TensorData]) -> Body {
-        let json = serialize(header)
-        return Body(parts: [json] + tensors.map(\.data), jsonHeaderLength: json.count)
+    private static func binaryBody(json: Data, tensors: [TensorData]) -> Body {
+        Body(parts: [json] + tensors.map(\.data), jsonHeaderLength: json.count)
     }
 
     static func serialize(_ object: [String: Any]) -> Data {
